@@ -1,0 +1,151 @@
+//! The global dependency graph: the one lock of the engine (`GRAPH`).
+//!
+//! `GRAPH` is a raw `parking_lot` mutex, never a `lockdep` type; it is taken
+//! only on the slow path (a chain not seen before, a report, a snapshot) and
+//! never held while calling user code or printing. Lock order inside the
+//! checker: `GRAPH`, then the class registry, then the report store.
+//!
+//! Nodes are `(class, subclass)` pairs packed as `class * 8 + subclass`; an
+//! edge `prev → next` means "`next` was acquired while `prev` was held" and
+//! carries the set of dependency types seen (`-(SR)->`, `-(ER)->`, `-(SN)->`,
+//! `-(EN)->`) plus where and on which thread it was first recorded.
+
+use std::panic::Location;
+use std::sync::Arc;
+
+use once_cell::sync::Lazy;
+use parking_lot::Mutex as RawMutex;
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+
+use crate::class::Node;
+use crate::map::Mode;
+use crate::report::ThreadInfo;
+
+/// A set of dependency types on one edge (the kernel's `lock_list::dep`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct DepMask(pub(crate) u8);
+
+impl DepMask {
+    /// Held as a reader, acquired as a recursive reader.
+    pub(crate) const SR: u8 = 1 << 0;
+    /// Held exclusively, acquired as a recursive reader.
+    pub(crate) const ER: u8 = 1 << 1;
+    /// Held as a reader, acquired as writer or non-recursive reader.
+    pub(crate) const SN: u8 = 1 << 2;
+    /// Held exclusively, acquired as writer or non-recursive reader.
+    pub(crate) const EN: u8 = 1 << 3;
+    /// Edges out of a shared holder.
+    pub(crate) const S_ANY: u8 = Self::SR | Self::SN;
+    /// Edges into an exclusive or non-recursive acquisition.
+    pub(crate) const X_N: u8 = Self::SN | Self::EN;
+
+    /// The one type of a `prev → next` dependency (the kernel's `__calc_dep_bit`).
+    pub(crate) fn of(prev: Mode, next: Mode) -> DepMask {
+        let bit = (prev == Mode::Exclusive) as u8 + (((next != Mode::RecursiveRead) as u8) << 1);
+        DepMask(1 << bit)
+    }
+
+    /// The strongest type in the set, for printing (`EN` > `ER` > `SN` > `SR`).
+    pub(crate) fn strongest(self) -> DepType {
+        if self.0 & Self::EN != 0 {
+            DepType::EN
+        } else if self.0 & Self::ER != 0 {
+            DepType::ER
+        } else if self.0 & Self::SN != 0 {
+            DepType::SN
+        } else {
+            DepType::SR
+        }
+    }
+}
+
+/// One dependency type, as printed in docs and JSON: `-(ER)->` etc.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum DepType {
+    /// Exclusive holder → recursive reader.
+    ER,
+    /// Exclusive holder → writer or non-recursive reader.
+    EN,
+    /// Shared holder → recursive reader.
+    SR,
+    /// Shared holder → writer or non-recursive reader.
+    SN,
+}
+
+impl DepType {
+    /// The single-bit mask of this type.
+    pub(crate) fn mask(self) -> u8 {
+        match self {
+            DepType::SR => DepMask::SR,
+            DepType::ER => DepMask::ER,
+            DepType::SN => DepMask::SN,
+            DepType::EN => DepMask::EN,
+        }
+    }
+
+    /// All types present in `mask`, strongest first.
+    pub(crate) fn all_in(mask: DepMask) -> Vec<DepType> {
+        [DepType::EN, DepType::ER, DepType::SN, DepType::SR]
+            .into_iter()
+            .filter(|t| mask.0 & t.mask() != 0)
+            .collect()
+    }
+}
+
+/// Where and how an edge was first recorded.
+#[derive(Clone, Debug)]
+pub(crate) struct Origin {
+    /// Where `next` was acquired.
+    pub(crate) at: &'static Location<'static>,
+    /// Where `prev` had been acquired.
+    pub(crate) prev_at: &'static Location<'static>,
+    pub(crate) thread: ThreadInfo,
+    /// Raw frames, symbolised only when a report is written.
+    pub(crate) trace: Option<Arc<backtrace::Backtrace>>,
+}
+
+/// One edge `prev → next`.
+#[derive(Clone, Debug)]
+pub(crate) struct Edge {
+    pub(crate) dep: DepMask,
+    pub(crate) first: Origin,
+    /// How many distinct chains recorded this edge (a cache miss each).
+    pub(crate) count: u64,
+}
+
+/// The class graph plus report de-duplication state.
+#[derive(Default)]
+pub(crate) struct Graph {
+    pub(crate) g: DiGraph<(), Edge, u32>,
+}
+
+impl Graph {
+    /// Makes sure the node exists (nodes are created densely up to `n`).
+    pub(crate) fn ensure(&mut self, n: Node) -> NodeIndex<u32> {
+        while self.g.node_count() <= n as usize {
+            self.g.add_node(());
+        }
+        NodeIndex::new(n as usize)
+    }
+
+    /// The edge `prev → next`, if recorded.
+    pub(crate) fn find(&self, prev: Node, next: Node) -> Option<EdgeIndex<u32>> {
+        if (prev.max(next) as usize) >= self.g.node_count() {
+            return None;
+        }
+        self.g
+            .find_edge(NodeIndex::new(prev as usize), NodeIndex::new(next as usize))
+    }
+
+    pub(crate) fn edge_count(&self) -> usize {
+        self.g.edge_count()
+    }
+
+    /// Forgets every edge (for [`crate::reset`]).
+    pub(crate) fn clear(&mut self) {
+        self.g.clear();
+    }
+}
+
+/// The engine's one lock.
+pub(crate) static GRAPH: Lazy<RawMutex<Graph>> = Lazy::new(Default::default);

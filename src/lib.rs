@@ -1,0 +1,73 @@
+//! # lockdep: the Linux kernel's lock-dependency validator, for Rust
+//!
+//! Swap `parking_lot::{Mutex, RwLock, Condvar}` for `lockdep::{Mutex, RwLock,
+//! Condvar}`, run your program or tests, and get a kernel-style report of
+//! every lock-order problem that *could* deadlock, even when the two
+//! conflicting orders never ran at the same time.
+//!
+//! ```
+//! use lockdep::Mutex;
+//! use std::thread;
+//!
+//! static A: Mutex<()> = Mutex::new(());
+//! static B: Mutex<()> = Mutex::new(());
+//!
+//! // Thread 1 takes A then B; thread 2, long after, takes B then A.
+//! thread::spawn(|| { let _a = A.lock(); let _b = B.lock(); }).join().unwrap();
+//! thread::spawn(|| { let _b = B.lock(); let _a = A.lock(); }).join().unwrap();
+//!
+//! // Nothing deadlocked, but the second order closes a cycle in the class
+//! // graph: a splat was printed on stderr and a report recorded.
+//! let r = &lockdep::reports()[0];
+//! assert_eq!(r.kind, lockdep::ReportKind::CircularDependency);
+//! assert_eq!(r.classes().len(), 2);
+//! ```
+//!
+//! ## How it works
+//!
+//! - Every lock belongs to a **class**: its construction site (`Mutex::new`
+//!   is `#[track_caller]`), or a named [`LockClass`]. The graph has one node
+//!   per class and subclass, never per lock object.
+//! - Each thread keeps a **held-lock stack**. Acquiring a lock while holding
+//!   others adds **dependency edges** `held → new` to one global graph.
+//! - A new edge that closes a **strong** cycle is a possible deadlock (readers
+//!   follow the kernel's rules: a cycle of recursive reads cannot deadlock).
+//! - Each chain of held classes is validated once; after that, acquiring along
+//!   it costs a thread-local push and a lock-free cache lookup.
+//!
+//! See `docs/design.md` for the pipeline and `docs/semantics.md` for what each
+//! call means to the checker and where it differs from the kernel.
+//!
+//! ## Reports
+//!
+//! By default a report is printed to stderr and the program continues; each
+//! distinct problem is reported once. [`reports()`] returns them as data.
+//! `LOCKDEP_ON_REPORT=panic|abort` (or [`set_on_report`]) makes them fatal;
+//! `LOCKDEP=0` (or [`set_enabled`]) turns checking off.
+//!
+//! ## Environment variables
+//!
+//! `LOCKDEP`, `LOCKDEP_ON_REPORT`, `LOCKDEP_BACKTRACE`, `LOCKDEP_MAX_CLASSES`,
+//! `LOCKDEP_MAX_EDGES`, `LOCKDEP_MAX_CHAINS`, `LOCKDEP_MAX_DEPTH`: see [`config`].
+
+pub mod class;
+pub mod config;
+mod engine;
+pub mod map;
+pub mod report;
+pub mod scenario;
+pub mod snapshot;
+pub mod sync;
+mod trace;
+
+pub use class::LockClass;
+pub use config::{Limits, OnReport, is_enabled, set_enabled, set_limits, set_on_report};
+pub use engine::graph::DepType;
+pub use engine::reset;
+pub use map::{LockMap, LockMapGuard, Mode};
+pub use report::{Report, ReportKind, reports};
+pub use snapshot::graph;
+pub use sync::{
+    Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard,
+    RwLockWriteGuard, RwSem, WaitTimeoutResult,
+};

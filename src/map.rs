@@ -1,0 +1,314 @@
+//! [`LockMap`]: the event-level annotation API (the kernel's `lockdep_map`).
+//!
+//! A `LockMap` is a class-bearing object with no lock behind it. Every lock
+//! wrapper in this crate embeds one and reports its acquisitions and releases
+//! through it; user code uses it directly for its own lock types and for
+//! *pseudo-locks*, waits that are not locks (the kernel's `fs_reclaim`,
+//! workqueue flushes, completions).
+//!
+//! ```
+//! use lockdep::LockMap;
+//! static FS_RECLAIM: LockMap = LockMap::new("fs_reclaim");
+//!
+//! fn allocate() {
+//!     // "this may enter reclaim": records held-lock -> fs_reclaim edges
+//!     FS_RECLAIM.might_acquire();
+//! }
+//! fn direct_reclaim() {
+//!     let _reclaim = FS_RECLAIM.acquire();
+//!     // everything taken here gets an fs_reclaim -> lock edge
+//! }
+//! # allocate(); direct_reclaim();
+//! ```
+
+use std::fmt;
+use std::panic::Location;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use crate::class::{self, LockClass};
+use crate::engine;
+
+/// How an acquisition holds the lock (the kernel's `read` = 0, 1, 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Exclusive (writer): `lock`, `write`, `write_seqcount_begin`.
+    Exclusive,
+    /// Shared, non-recursive (rwsem `down_read`): blocks behind a *waiting*
+    /// writer, so read-read cycles through a writer can deadlock.
+    Read,
+    /// Shared, recursive (rwlock `read_lock`, seqcount readers): blocked only
+    /// by a writer that *holds* the lock.
+    RecursiveRead,
+}
+
+impl Mode {
+    /// The kernel's `read` value: 0, 1 or 2.
+    #[inline]
+    pub fn kernel_read(self) -> u8 {
+        self as u8
+    }
+
+    /// Any kind of reader?
+    #[inline]
+    pub fn is_read(self) -> bool {
+        self != Mode::Exclusive
+    }
+}
+
+/// Where a `LockMap`'s class comes from.
+#[derive(Clone, Copy)]
+enum Source {
+    /// Construction site, optionally named (`LockMap::new("fs_reclaim")`).
+    Site(&'static Location<'static>, Option<&'static str>),
+    /// A named class.
+    Class(&'static LockClass),
+}
+
+/// A lock object as the checker sees it: a class plus an instance identity.
+///
+/// See the [module documentation](self) for pseudo-locks. All methods take
+/// `&self`; a `LockMap` is `Sync` and can live in a `static`.
+pub struct LockMap {
+    source: Source,
+    /// Cached class index + 1 (0 = not resolved yet, or overridden later).
+    class: AtomicU32,
+    /// Instance identity, assigned on first use (0 = none yet).
+    instance: AtomicU64,
+}
+
+static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
+
+impl LockMap {
+    /// A pseudo-lock whose class is named `name` and keyed by this call site
+    /// (usable in a `static`, like the kernel's `STATIC_LOCKDEP_MAP_INIT`).
+    #[track_caller]
+    pub const fn new(name: &'static str) -> LockMap {
+        LockMap::from_source(Source::Site(Location::caller(), Some(name)))
+    }
+
+    /// A map whose class is the caller's source location (what every lock
+    /// wrapper's `new` uses).
+    #[track_caller]
+    pub const fn at_caller() -> LockMap {
+        LockMap::from_source(Source::Site(Location::caller(), None))
+    }
+
+    /// A map in the named class `class`.
+    pub const fn with_class(class: &'static LockClass) -> LockMap {
+        LockMap::from_source(Source::Class(class))
+    }
+
+    const fn from_source(source: Source) -> LockMap {
+        LockMap {
+            source,
+            class: AtomicU32::new(0),
+            instance: AtomicU64::new(0),
+        }
+    }
+
+    /// The class index, registering it on first use; `None` if the class
+    /// limit was reached (the acquisition then goes untracked).
+    #[inline]
+    pub(crate) fn class(&self) -> Option<u32> {
+        match self.class.load(Ordering::Relaxed) {
+            0 => self.class_slow(),
+            n => Some(n - 1),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn class_slow(&self) -> Option<u32> {
+        let idx = match self.source {
+            Source::Site(site, name) => class::register_site(site, name)?,
+            Source::Class(c) => c.index()?,
+        };
+        self.class.store(idx + 1, Ordering::Relaxed);
+        Some(idx)
+    }
+
+    /// This object's identity (distinct for every `LockMap`, stable while it lives).
+    #[inline]
+    pub(crate) fn instance(&self) -> u64 {
+        match self.instance.load(Ordering::Relaxed) {
+            0 => self.instance_slow(),
+            n => n,
+        }
+    }
+
+    #[cold]
+    fn instance_slow(&self) -> u64 {
+        let fresh = NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed);
+        match self
+            .instance
+            .compare_exchange(0, fresh, Ordering::Relaxed, Ordering::Relaxed)
+        {
+            Ok(_) => fresh,
+            Err(won) => won,
+        }
+    }
+
+    /// The instance id if one was ever assigned (i.e. the map was ever used).
+    pub(crate) fn instance_if_used(&self) -> u64 {
+        self.instance.load(Ordering::Relaxed)
+    }
+
+    /// The printed name of this map's class (`name`, `name#N`, or `file:line:col`).
+    pub fn class_name(&self) -> String {
+        match self.class() {
+            Some(c) => class::info(c).name,
+            None => String::from("<untracked>"),
+        }
+    }
+
+    // ===== the event API =====
+
+    /// Records a blocking acquisition in `mode`, `subclass` (0..=7), with an
+    /// optional nest lock (the kernel's `lock_acquire(..., trylock=0, ...)`).
+    /// Validation happens here: call it *before* blocking on the real lock.
+    /// Returns whether the acquisition was recorded on this thread's held
+    /// stack (it is not when checking is off); pass that to [`LockMap::release_if`].
+    #[track_caller]
+    #[inline]
+    pub fn lock(&self, mode: Mode, subclass: u8, nest: Option<&LockMap>) -> bool {
+        engine::acquire(
+            self,
+            mode,
+            subclass,
+            engine::Flags::NONE,
+            nest,
+            Location::caller(),
+        )
+    }
+
+    /// Records a *successful* trylock (never validated as the new lock, never
+    /// the target of an edge, but a valid source of edges while held).
+    #[track_caller]
+    #[inline]
+    pub fn lock_try(&self, mode: Mode, subclass: u8) -> bool {
+        engine::acquire(
+            self,
+            mode,
+            subclass,
+            engine::Flags::TRYLOCK,
+            None,
+            Location::caller(),
+        )
+    }
+
+    /// Records a release. Releasing a map this thread does not hold is a
+    /// *bad unlock balance* report.
+    #[track_caller]
+    #[inline]
+    pub fn unlock(&self) {
+        engine::release(self, Location::caller());
+    }
+
+    /// Releases only if `recorded` (the value `lock` / `lock_try` returned).
+    #[track_caller]
+    #[inline]
+    pub fn release_if(&self, recorded: bool) {
+        if recorded {
+            engine::release(self, Location::caller());
+        }
+    }
+
+    /// Does the current thread hold this object (in any mode)?
+    pub fn is_held(&self) -> bool {
+        engine::is_held(self)
+    }
+
+    // ===== guards and "might" annotations =====
+
+    /// Holds the pseudo-lock exclusively until the guard drops
+    /// (`lock_map_acquire` / `lock_map_release`).
+    #[track_caller]
+    pub fn acquire(&self) -> LockMapGuard<'_> {
+        self.acquire_nested(0)
+    }
+
+    /// As [`acquire`](Self::acquire), in subclass `subclass`.
+    #[track_caller]
+    pub fn acquire_nested(&self, subclass: u8) -> LockMapGuard<'_> {
+        LockMapGuard::new(self, self.lock(Mode::Exclusive, subclass, None))
+    }
+
+    /// Holds the pseudo-lock as a non-recursive reader (rwsem-style).
+    #[track_caller]
+    pub fn acquire_read(&self) -> LockMapGuard<'_> {
+        LockMapGuard::new(self, self.lock(Mode::Read, 0, None))
+    }
+
+    /// Holds the pseudo-lock as a recursive reader (`lock_map_acquire_read`).
+    #[track_caller]
+    pub fn acquire_read_recursive(&self) -> LockMapGuard<'_> {
+        LockMapGuard::new(self, self.lock(Mode::RecursiveRead, 0, None))
+    }
+
+    /// "This code may block on it": an exclusive acquire immediately followed
+    /// by a release (the kernel's `might_lock`, `might_alloc`).
+    #[track_caller]
+    pub fn might_acquire(&self) {
+        let recorded = self.lock(Mode::Exclusive, 0, None);
+        self.release_if(recorded);
+    }
+
+    /// As [`might_acquire`](Self::might_acquire), as a recursive reader
+    /// (the kernel's `might_lock_read`, a seqcount reader's annotation).
+    #[track_caller]
+    pub fn might_acquire_read(&self) {
+        let recorded = self.lock(Mode::RecursiveRead, 0, None);
+        self.release_if(recorded);
+    }
+}
+
+impl Drop for LockMap {
+    /// A lock object dropped while this thread holds it is a *held lock
+    /// freed* report (e.g. after `mem::forget(guard)`).
+    fn drop(&mut self) {
+        if self.instance_if_used() != 0 {
+            engine::forget_instance(self);
+        }
+    }
+}
+
+impl fmt::Debug for LockMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockMap")
+            .field("class", &self.class_name())
+            .finish()
+    }
+}
+
+/// Releases a [`LockMap`] acquisition when dropped.
+#[must_use = "if unused the pseudo-lock is released at once"]
+pub struct LockMapGuard<'a> {
+    map: &'a LockMap,
+    recorded: bool,
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl<'a> LockMapGuard<'a> {
+    fn new(map: &'a LockMap, recorded: bool) -> Self {
+        LockMapGuard {
+            map,
+            recorded,
+            _not_send: std::marker::PhantomData,
+        }
+    }
+}
+
+impl Drop for LockMapGuard<'_> {
+    fn drop(&mut self) {
+        self.map.release_if(self.recorded);
+    }
+}
+
+impl fmt::Debug for LockMapGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockMapGuard")
+            .field("map", self.map)
+            .finish()
+    }
+}

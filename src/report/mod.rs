@@ -1,0 +1,391 @@
+//! Reports: the plain data the checker produces, the store of reports so far,
+//! and their dispatch (print, panic, abort).
+//!
+//! The engine builds a [`Report`] under its lock with *raw* stack traces; the
+//! dispatcher de-duplicates it (each distinct problem is reported once, by kind
+//! and classes), symbolises the traces, renders the kernel-style splat
+//! ([`text`]) and applies the [`OnReport`](crate::OnReport) policy, all after
+//! every internal lock has been released.
+
+pub mod text;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use once_cell::sync::Lazy;
+use parking_lot::Mutex as RawMutex;
+use serde::{Deserialize, Serialize};
+
+use crate::class::{self, Node};
+use crate::config::{self, OnReport};
+use crate::engine::graph::DepType;
+use crate::engine::held::HeldLock;
+use crate::map::Mode;
+use crate::trace;
+
+/// What kind of problem a report is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ReportKind {
+    /// `possible circular locking dependency detected`: a new dependency
+    /// closes a strong cycle in the class graph.
+    CircularDependency,
+    /// `possible recursive locking detected`: a class acquired while a lock of
+    /// the same class is held, not exempted.
+    RecursiveLocking,
+    /// `bad unlock balance detected!`: release of a lock this thread does not hold.
+    BadUnlockBalance,
+    /// `held lock freed!`: a lock object dropped or re-initialised while held.
+    HeldLockFreed,
+    /// `Nested lock was not taken`: an acquisition names a nest lock the
+    /// thread does not hold.
+    NestLockNotHeld,
+    /// `still has locks held!`: a thread exited holding locks.
+    LocksHeldAtExit,
+    /// A capacity limit was reached; the checker stops adding that kind of item.
+    CapacityReached,
+}
+
+impl ReportKind {
+    /// The title line, as the kernel prints it after `WARNING: `.
+    pub fn title(self) -> &'static str {
+        match self {
+            ReportKind::CircularDependency => "possible circular locking dependency detected",
+            ReportKind::RecursiveLocking => "possible recursive locking detected",
+            ReportKind::BadUnlockBalance => "bad unlock balance detected!",
+            ReportKind::HeldLockFreed => "held lock freed!",
+            ReportKind::NestLockNotHeld => "Nested lock was not taken",
+            ReportKind::LocksHeldAtExit => "still has locks held!",
+            ReportKind::CapacityReached => "lockdep capacity reached",
+        }
+    }
+}
+
+/// A thread as reports name it: `name/id`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadInfo {
+    /// The thread's name, or `<unnamed>`.
+    pub name: String,
+    /// The number in std's `ThreadId` (unique within the process).
+    pub id: u64,
+}
+
+impl ThreadInfo {
+    /// The calling thread.
+    pub fn current() -> ThreadInfo {
+        let t = std::thread::current();
+        let dbg = format!("{:?}", t.id());
+        let id = dbg
+            .trim_start_matches("ThreadId(")
+            .trim_end_matches(')')
+            .parse()
+            .unwrap_or(0);
+        ThreadInfo {
+            name: t.name().unwrap_or("<unnamed>").to_owned(),
+            id,
+        }
+    }
+}
+
+impl std::fmt::Display for ThreadInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.name, self.id)
+    }
+}
+
+/// A lock class as reports name it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassRef {
+    /// Printed name: the class name, `#N` if several classes share it, `/n` for subclass n > 0.
+    pub name: String,
+    /// Stable key: the name for named classes, `file:line:col` for site classes.
+    pub key: String,
+    /// Subclass 0..=7.
+    pub subclass: u8,
+}
+
+impl ClassRef {
+    pub(crate) fn of(node: Node) -> ClassRef {
+        let info = class::info(class::node_class(node));
+        let subclass = class::node_subclass(node);
+        let name = if subclass == 0 {
+            info.name
+        } else {
+            format!("{}/{}", info.name, subclass)
+        };
+        ClassRef {
+            name,
+            key: info.key,
+            subclass,
+        }
+    }
+}
+
+/// One held (or being acquired, or being released) lock in a report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockRef {
+    /// Its class.
+    pub class: ClassRef,
+    /// How it is (to be) held.
+    pub mode: Mode,
+    /// A successful trylock (or a serialized seqcount writer, which the checker treats like one).
+    pub trylock: bool,
+    /// The lock object's identity (printed where the kernel prints the address).
+    pub instance: u64,
+    /// Where it was acquired: `file:line:col`.
+    pub location: String,
+}
+
+impl LockRef {
+    pub(crate) fn of(h: &HeldLock) -> LockRef {
+        LockRef {
+            class: ClassRef::of(h.node),
+            mode: h.mode,
+            trylock: h.flags.is_trylike(),
+            instance: h.instance,
+            location: trace::location(h.at),
+        }
+    }
+}
+
+/// One entry `-> #k (class):` of a circular report's dependency chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainEntry {
+    /// `k`: the chain is printed from `#N` (the held lock) down to `#0` (the new lock).
+    pub index: usize,
+    /// The class `C(k)`.
+    pub class: ClassRef,
+    /// Type of the edge `C(k-1) → C(k)` (for `#0`: of the new edge `held → new`).
+    pub dep: DepType,
+    /// Where `C(k)` was acquired when the edge was first recorded (for `#0`: now).
+    pub location: String,
+    /// The thread that first recorded the edge.
+    pub thread: ThreadInfo,
+    /// The stack saved with the edge (for `#0`: the current stack), symbolised.
+    pub stack: Vec<String>,
+}
+
+/// One problem found by the checker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// What kind of problem.
+    pub kind: ReportKind,
+    /// The thread that ran into it.
+    pub thread: ThreadInfo,
+    /// The lock being acquired (or released, or freed).
+    pub acquiring: Option<LockRef>,
+    /// The held lock it conflicts with.
+    pub holding: Option<LockRef>,
+    /// For a cycle: the dependency chain in printed order (`#N` first, `#0` last).
+    pub chain: Vec<ChainEntry>,
+    /// Every lock the thread held at the time.
+    pub held: Vec<LockRef>,
+    /// Extra text: the nest lock's name, the capacity setting to raise, a hint.
+    pub note: Option<String>,
+    /// Where the problem happened (the release site for a bad unlock).
+    pub location: Option<String>,
+    /// The stack of the thread at the time, symbolised, lockdep frames trimmed.
+    pub stack: Vec<String>,
+}
+
+impl Report {
+    pub(crate) fn new(kind: ReportKind, thread: ThreadInfo) -> Report {
+        Report {
+            kind,
+            thread,
+            acquiring: None,
+            holding: None,
+            chain: Vec::new(),
+            held: Vec::new(),
+            note: None,
+            location: None,
+            stack: Vec::new(),
+        }
+    }
+
+    /// The class names of a cycle in printed order (`#N` first), e.g.
+    /// `["fs_reclaim", "&vma->vm_sequence/1", "&vma->vm_sequence", "&mapping->i_mmap_rwsem"]`;
+    /// for other kinds, the held lock then the acquired one, where present.
+    pub fn classes(&self) -> Vec<&str> {
+        if !self.chain.is_empty() {
+            return self.chain.iter().map(|e| e.class.name.as_str()).collect();
+        }
+        self.holding
+            .iter()
+            .chain(self.acquiring.iter())
+            .map(|l| l.class.name.as_str())
+            .collect()
+    }
+
+    /// The kernel-style text splat.
+    pub fn splat(&self) -> String {
+        text::render(self)
+    }
+
+    /// What identifies "the same problem" for de-duplication: the kind and
+    /// the classes (as a set, for a cycle), plus the note (which limit).
+    fn dedup_key(&self) -> String {
+        let mut names: Vec<&str> = match self.kind {
+            ReportKind::LocksHeldAtExit => {
+                self.held.iter().map(|l| l.class.name.as_str()).collect()
+            }
+            _ => self.classes(),
+        };
+        if self.kind == ReportKind::CircularDependency {
+            names.sort_unstable();
+            names.dedup();
+        }
+        format!(
+            "{:?}|{}|{}",
+            self.kind,
+            names.join(","),
+            self.note.as_deref().unwrap_or("")
+        )
+    }
+}
+
+/// A report whose stacks are still raw frames (symbolised at dispatch).
+pub(crate) struct Pending {
+    pub(crate) report: Report,
+    /// Raw traces for `report.chain`, index-aligned.
+    pub(crate) traces: Vec<Option<Arc<backtrace::Backtrace>>>,
+}
+
+impl From<Report> for Pending {
+    fn from(report: Report) -> Self {
+        Pending {
+            report,
+            traces: Vec::new(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Store {
+    reports: Vec<Report>,
+    seen: HashSet<String>,
+}
+
+/// Reports so far and the de-duplication set. An internal, uninstrumented lock.
+static STORE: Lazy<RawMutex<Store>> = Lazy::new(Default::default);
+
+/// Every report raised so far in this process (since the last [`crate::reset`]).
+pub fn reports() -> Vec<Report> {
+    STORE.lock().reports.clone()
+}
+
+/// Number of reports so far (cheaper than [`reports`]).
+pub fn count() -> usize {
+    STORE.lock().reports.len()
+}
+
+pub(crate) fn clear() {
+    *STORE.lock() = Store::default();
+}
+
+/// Dedups, symbolises, stores, prints and applies the policy. Must be called
+/// with no internal lock held and the held stack not borrowed.
+#[cold]
+#[inline(never)]
+pub(crate) fn dispatch(pending: Vec<Pending>) {
+    let mut first_text = None;
+    for Pending { mut report, traces } in pending {
+        if !STORE.lock().seen.insert(report.dedup_key()) {
+            continue;
+        }
+        for (entry, raw) in report.chain.iter_mut().zip(traces) {
+            if let Some(raw) = raw {
+                entry.stack = trace::symbolise(&raw);
+            }
+        }
+        if report.kind != ReportKind::LocksHeldAtExit && config::backtraces() {
+            report.stack = trace::current();
+        }
+        if let Some(last) = report.chain.last_mut() {
+            if last.stack.is_empty() {
+                last.stack = report.stack.clone();
+            }
+        }
+        let text = report.splat();
+        STORE.lock().reports.push(report);
+        if !config::quiet() {
+            eprint!("{text}");
+        }
+        first_text.get_or_insert(text);
+    }
+    let Some(text) = first_text else { return };
+    match config::on_report() {
+        OnReport::Warn => {}
+        OnReport::Abort => std::process::abort(),
+        OnReport::Panic => {
+            if !std::thread::panicking() {
+                panic!("lockdep: {}", text.trim_start());
+            }
+        }
+    }
+}
+
+/// Which limit was reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Capacity {
+    Classes,
+    Edges,
+    Chains,
+    Depth,
+}
+
+impl Capacity {
+    fn message(self) -> String {
+        let l = config::limits();
+        let (what, var, n, then) = match self {
+            Capacity::Classes => (
+                "lock classes",
+                "LOCKDEP_MAX_CLASSES",
+                l.classes,
+                "locks of new classes are no longer tracked",
+            ),
+            Capacity::Edges => (
+                "dependency edges",
+                "LOCKDEP_MAX_EDGES",
+                l.edges,
+                "new dependencies are no longer recorded",
+            ),
+            Capacity::Chains => (
+                "cached lock chains",
+                "LOCKDEP_MAX_CHAINS",
+                l.chains,
+                "new chains are validated every time but no longer cached",
+            ),
+            Capacity::Depth => (
+                "locks held by one thread",
+                "LOCKDEP_MAX_DEPTH",
+                l.depth,
+                "this thread is no longer checked",
+            ),
+        };
+        format!(
+            "BUG: {var} too low! (limit {n} {what})\n\
+             {then}; raise the limit with {var}=<n> or lockdep::set_limits()."
+        )
+    }
+}
+
+/// Reports that a capacity limit was reached (once per limit).
+#[cold]
+pub(crate) fn capacity_reached(which: Capacity) {
+    dispatch(vec![capacity_report(which, ThreadInfo::current())]);
+}
+
+pub(crate) fn capacity_report(which: Capacity, thread: ThreadInfo) -> Pending {
+    let mut r = Report::new(ReportKind::CapacityReached, thread);
+    r.note = Some(which.message());
+    r.into()
+}
+
+/// A thread exited holding `held` (called from the held stack's destructor).
+pub(crate) fn locks_held_at_exit(thread: ThreadInfo, held: &[HeldLock]) {
+    let mut r = Report::new(ReportKind::LocksHeldAtExit, thread);
+    r.held = held.iter().map(LockRef::of).collect();
+    dispatch(vec![r.into()]);
+}

@@ -1,0 +1,10 @@
+//! The lock wrappers: drop-in replacements for `parking_lot`'s locks, built on
+//! [`LockMap`](crate::LockMap) and the engine's entry points.
+
+pub(crate) mod condvar;
+pub(crate) mod mutex;
+pub(crate) mod rwlock;
+
+pub use condvar::{Condvar, WaitTimeoutResult};
+pub use mutex::{Mutex, MutexGuard};
+pub use rwlock::{RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard, RwSem};

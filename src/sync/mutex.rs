@@ -1,0 +1,247 @@
+//! [`Mutex`]: `parking_lot::Mutex` with lock-dependency checking.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::panic::Location;
+use std::time::{Duration, Instant};
+
+use crate::class::LockClass;
+use crate::engine::{self, Flags};
+use crate::map::{LockMap, Mode};
+
+/// A mutual-exclusion lock: `parking_lot::Mutex` plus a [`LockMap`].
+///
+/// Same methods and guard behaviour as `parking_lot::Mutex`. Each blocking
+/// acquisition is validated *before* it blocks (so the report is printed even
+/// if the program then really deadlocks); trylocks and timed locks are
+/// recorded after they succeed and never validated as the new lock.
+///
+/// The lock's class is the source location of [`Mutex::new`]'s caller, or a
+/// named [`LockClass`] with [`Mutex::with_class`].
+///
+/// ```
+/// use lockdep::Mutex;
+/// let m = Mutex::new(5);
+/// *m.lock() += 1;
+/// assert_eq!(*m.lock(), 6);
+/// ```
+pub struct Mutex<T: ?Sized> {
+    map: LockMap,
+    inner: parking_lot::Mutex<T>,
+}
+
+impl<T> Mutex<T> {
+    /// A new unlocked mutex whose class is the caller's source location.
+    #[track_caller]
+    pub const fn new(value: T) -> Mutex<T> {
+        Mutex {
+            map: LockMap::at_caller(),
+            inner: parking_lot::Mutex::new(value),
+        }
+    }
+
+    /// A new unlocked mutex in the named class `class`.
+    pub const fn with_class(value: T, class: &'static LockClass) -> Mutex<T> {
+        Mutex {
+            map: LockMap::with_class(class),
+            inner: parking_lot::Mutex::new(value),
+        }
+    }
+
+    /// Consumes the mutex, returning the data. Dropping a mutex this thread
+    /// still holds (after `mem::forget` of a guard) reports *held lock freed*.
+    pub fn into_inner(self) -> T {
+        let Mutex { map, inner } = self;
+        drop(map);
+        inner.into_inner()
+    }
+}
+
+impl<T: ?Sized> Mutex<T> {
+    /// Acquires the mutex, blocking until it is available.
+    ///
+    /// # Lock dependency tracking
+    /// Validated against the locks this thread holds before blocking: a new
+    /// dependency that closes a strong cycle, or a second lock of the same
+    /// class, is reported.
+    #[track_caller]
+    pub fn lock(&self) -> MutexGuard<'_, T> {
+        self.lock_nested(0)
+    }
+
+    /// As [`lock`](Self::lock), in subclass `subclass` (0..=7): for taking two
+    /// locks of one class in a fixed order (the kernel's `mutex_lock_nested`).
+    #[track_caller]
+    pub fn lock_nested(&self, subclass: u8) -> MutexGuard<'_, T> {
+        let recorded = self.map.lock(Mode::Exclusive, subclass, None);
+        MutexGuard {
+            lock: self,
+            inner: self.inner.lock(),
+            recorded,
+        }
+    }
+
+    /// As [`lock`](Self::lock), declaring that the held lock `nest` serialises
+    /// every acquisition of this class (the kernel's `mutex_lock_nest_lock`):
+    /// several locks of this class may then be held at once, in any order.
+    #[track_caller]
+    pub fn lock_nest_lock(&self, nest: &LockMap) -> MutexGuard<'_, T> {
+        let recorded = self.map.lock(Mode::Exclusive, 0, Some(nest));
+        MutexGuard {
+            lock: self,
+            inner: self.inner.lock(),
+            recorded,
+        }
+    }
+
+    /// Attempts to acquire the mutex without blocking.
+    #[track_caller]
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        let at = Location::caller();
+        self.inner.try_lock().map(|inner| self.tried(inner, at))
+    }
+
+    /// Attempts to acquire the mutex, giving up after `timeout`. A timed lock
+    /// cannot wait forever, so the checker treats it like a trylock.
+    #[track_caller]
+    pub fn try_lock_for(&self, timeout: Duration) -> Option<MutexGuard<'_, T>> {
+        let at = Location::caller();
+        self.inner
+            .try_lock_for(timeout)
+            .map(|inner| self.tried(inner, at))
+    }
+
+    /// Attempts to acquire the mutex, giving up at `deadline` (treated like a trylock).
+    #[track_caller]
+    pub fn try_lock_until(&self, deadline: Instant) -> Option<MutexGuard<'_, T>> {
+        let at = Location::caller();
+        self.inner
+            .try_lock_until(deadline)
+            .map(|inner| self.tried(inner, at))
+    }
+
+    fn tried<'a>(
+        &'a self,
+        inner: parking_lot::MutexGuard<'a, T>,
+        at: &'static Location<'static>,
+    ) -> MutexGuard<'a, T> {
+        let recorded = engine::acquire(&self.map, Mode::Exclusive, 0, Flags::TRYLOCK, None, at);
+        MutexGuard {
+            lock: self,
+            inner,
+            recorded,
+        }
+    }
+
+    /// Mutable access without locking (the borrow checker proves exclusivity).
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner.get_mut()
+    }
+
+    /// Is the mutex currently locked (by any thread)?
+    pub fn is_locked(&self) -> bool {
+        self.inner.is_locked()
+    }
+
+    /// Does the current thread hold this mutex (as the checker sees it)?
+    pub fn is_held(&self) -> bool {
+        self.map.is_held()
+    }
+
+    /// The checker's handle for this lock, e.g. to name it as a nest lock.
+    pub fn lock_map(&self) -> &LockMap {
+        &self.map
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    #[track_caller]
+    fn default() -> Self {
+        Mutex::new(T::default())
+    }
+}
+
+impl<T> From<T> for Mutex<T> {
+    #[track_caller]
+    fn from(value: T) -> Self {
+        Mutex::new(value)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mutex")
+            .field("class", &self.map.class_name())
+            .field("data", &&self.inner)
+            .finish()
+    }
+}
+
+/// RAII guard of a [`Mutex`]; the lock is released (and the checker told)
+/// when it drops. `!Send`: the held-lock stack is per thread.
+#[must_use = "if unused the Mutex will immediately unlock"]
+#[clippy::has_significant_drop]
+pub struct MutexGuard<'a, T: ?Sized> {
+    lock: &'a Mutex<T>,
+    inner: parking_lot::MutexGuard<'a, T>,
+    recorded: bool,
+}
+
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
+    /// The mutex this guard holds.
+    pub fn mutex(s: &Self) -> &'a Mutex<T> {
+        s.lock
+    }
+
+    /// Temporarily unlocks the mutex to run `f`, then locks it again (with
+    /// full validation, as a new acquisition).
+    #[track_caller]
+    pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
+        let at = Location::caller();
+        s.lock.map.release_if(s.recorded);
+        let out = parking_lot::MutexGuard::unlocked(&mut s.inner, || {
+            let out = f();
+            s.recorded = engine::acquire(&s.lock.map, Mode::Exclusive, 0, Flags::NONE, None, at);
+            out
+        });
+        out
+    }
+
+    /// Condvar support: the guard's parking_lot guard and lock map.
+    pub(crate) fn parts(
+        &mut self,
+    ) -> (&mut parking_lot::MutexGuard<'a, T>, &'a LockMap, &mut bool) {
+        (&mut self.inner, &self.lock.map, &mut self.recorded)
+    }
+}
+
+impl<T: ?Sized> Deref for MutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+}
+
+impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    fn drop(&mut self) {
+        self.lock.map.release_if(self.recorded);
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}

@@ -1,0 +1,88 @@
+//! Stack traces: captured raw on a new dependency, symbolised only when a
+//! report is written, with the checker's own frames trimmed.
+
+use std::panic::Location;
+use std::sync::Arc;
+
+use backtrace::Backtrace;
+
+/// `file:line:col`.
+pub(crate) fn location(at: &Location<'_>) -> String {
+    format!("{}:{}:{}", at.file(), at.line(), at.column())
+}
+
+/// Raw frames of the current stack, unless capture is off (`LOCKDEP_BACKTRACE=0`).
+pub(crate) fn capture() -> Option<Arc<Backtrace>> {
+    crate::config::backtraces().then(|| Arc::new(Backtrace::new_unresolved()))
+}
+
+/// The current stack, symbolised and trimmed.
+pub(crate) fn current() -> Vec<String> {
+    symbolise(&Backtrace::new_unresolved())
+}
+
+/// Symbolises `raw`: one `function (file:line)` string per frame, without the
+/// frames of the checker and the capture machinery on top, and without the
+/// runtime's start-up frames at the bottom.
+pub(crate) fn symbolise(raw: &Backtrace) -> Vec<String> {
+    let mut bt = raw.clone();
+    bt.resolve();
+    let mut out = Vec::new();
+    let mut in_checker = true;
+    for frame in bt.frames() {
+        for sym in frame.symbols() {
+            let name = sym
+                .name()
+                .map(|n| format!("{n:#}"))
+                .unwrap_or_else(|| "<unknown>".into());
+            if is_bottom(&name) {
+                return out;
+            }
+            if in_checker && is_internal(&name) {
+                continue;
+            }
+            in_checker = false;
+            match (sym.filename(), sym.lineno()) {
+                (Some(file), Some(line)) => {
+                    out.push(format!("{name} ({}:{line})", short_path(file)))
+                }
+                _ => out.push(name),
+            }
+        }
+    }
+    out
+}
+
+/// Frames of the checker itself and of the unwinder.
+fn is_internal(name: &str) -> bool {
+    let name = name.trim_start_matches('<');
+    name.starts_with("lockdep::")
+        || name.starts_with("backtrace::")
+        || name.starts_with("core::ptr::drop_in_place")
+        || name.starts_with("std::thread::local")
+        || name.starts_with("core::ops::function")
+}
+
+/// Where the interesting part of a stack ends.
+fn is_bottom(name: &str) -> bool {
+    name.contains("__rust_begin_short_backtrace") || name.starts_with("std::rt::lang_start")
+}
+
+fn short_path(file: &std::path::Path) -> String {
+    let s = file.to_string_lossy();
+    // Paths under the cargo registry or the toolchain are long and stable: keep the tail.
+    for marker in ["/src/", "/library/"] {
+        if let Some(i) = s.rfind(marker) {
+            if s.contains("/.cargo/") || s.contains("/rustc/") || s.contains("/.rustup/") {
+                return s[i + 1..].to_string();
+            }
+        }
+    }
+    match std::env::current_dir() {
+        Ok(dir) => s
+            .strip_prefix(&*dir.to_string_lossy())
+            .map(|r| r.trim_start_matches('/').to_string())
+            .unwrap_or_else(|| s.to_string()),
+        Err(_) => s.to_string(),
+    }
+}
