@@ -69,5 +69,5 @@ pub use report::{Report, ReportKind, reports};
 pub use snapshot::graph;
 pub use sync::{
     Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard,
-    RwLockWriteGuard, RwSem, WaitTimeoutResult,
+    RwLockWriteGuard, RwSem, SeqCount, SeqCountWriteGuard, WaitTimeoutResult,
 };

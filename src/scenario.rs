@@ -84,6 +84,8 @@ pub fn verdict_of(kind: ReportKind) -> &'static str {
         ReportKind::NestLockNotHeld => "nest-lock-not-held",
         ReportKind::LocksHeldAtExit => "locks-held-at-exit",
         ReportKind::CapacityReached => "capacity-reached",
+        ReportKind::SeqcountWriterWithoutLock => "seqcount-unserialized-writer",
+        ReportKind::ConcurrentSeqcountWriters => "seqcount-concurrent-writers",
     }
 }
 

@@ -27,55 +27,59 @@ pub(crate) fn current() -> Vec<String> {
 pub(crate) fn symbolise(raw: &Backtrace) -> Vec<String> {
     let mut bt = raw.clone();
     bt.resolve();
-    let mut out = Vec::new();
-    let mut in_checker = true;
-    for frame in bt.frames() {
+    let mut frames = Vec::new();
+    'frames: for frame in bt.frames() {
         for sym in frame.symbols() {
             let name = sym
                 .name()
                 .map(|n| format!("{n:#}"))
                 .unwrap_or_else(|| "<unknown>".into());
             if is_bottom(&name) {
-                return out;
+                break 'frames;
             }
-            if in_checker && is_internal(&name) {
-                continue;
-            }
-            in_checker = false;
-            match (sym.filename(), sym.lineno()) {
-                (Some(file), Some(line)) => {
-                    out.push(format!("{name} ({}:{line})", short_path(file)))
-                }
-                _ => out.push(name),
-            }
+            let text = match (sym.filename(), sym.lineno()) {
+                (Some(file), Some(line)) => format!("{name} ({}:{line})", short_path(file)),
+                _ => name.clone(),
+            };
+            frames.push((is_internal(&name), text));
         }
     }
-    out
+    // Innermost first: drop everything up to the outermost checker frame.
+    let start = frames
+        .iter()
+        .rposition(|(internal, _)| *internal)
+        .map_or(0, |i| i + 1);
+    frames
+        .into_iter()
+        .skip(start)
+        .map(|(_, text)| text)
+        .collect()
 }
 
 /// Frames of the checker itself and of the unwinder.
 fn is_internal(name: &str) -> bool {
     let name = name.trim_start_matches('<');
-    name.starts_with("lockdep::")
-        || name.starts_with("backtrace::")
-        || name.starts_with("core::ptr::drop_in_place")
-        || name.starts_with("std::thread::local")
-        || name.starts_with("core::ops::function")
+    name.starts_with("lockdep::") || name.starts_with("backtrace::")
 }
 
 /// Where the interesting part of a stack ends.
 fn is_bottom(name: &str) -> bool {
-    name.contains("__rust_begin_short_backtrace") || name.starts_with("std::rt::lang_start")
+    let name = name.trim_start_matches('<');
+    name.contains("__rust_begin_short_backtrace")
+        || name.starts_with("std::rt::lang_start")
+        || name.starts_with("std::thread::lifecycle::")
+        || name.starts_with("std::panicking::catch_unwind")
+        || name.starts_with("std::panic::catch_unwind")
 }
 
 fn short_path(file: &std::path::Path) -> String {
     let s = file.to_string_lossy();
     // Paths under the cargo registry or the toolchain are long and stable: keep the tail.
     for marker in ["/src/", "/library/"] {
-        if let Some(i) = s.rfind(marker) {
-            if s.contains("/.cargo/") || s.contains("/rustc/") || s.contains("/.rustup/") {
-                return s[i + 1..].to_string();
-            }
+        if let Some(i) = s.rfind(marker)
+            && (s.contains("/.cargo/") || s.contains("/rustc/") || s.contains("/.rustup/"))
+        {
+            return s[i + 1..].to_string();
         }
     }
     match std::env::current_dir() {

@@ -160,3 +160,21 @@ pub(crate) fn with<R>(f: impl FnOnce(&mut HeldStack) -> R) -> Option<R> {
         .ok()
         .flatten()
 }
+
+/// A small number unique to the calling thread (never 0), cheap to read.
+pub(crate) fn thread_token() -> u64 {
+    use std::cell::Cell;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    thread_local! {
+        static TOKEN: Cell<u64> = const { Cell::new(0) };
+    }
+    TOKEN
+        .try_with(|t| {
+            if t.get() == 0 {
+                t.set(NEXT.fetch_add(1, Ordering::Relaxed));
+            }
+            t.get()
+        })
+        .unwrap_or(u64::MAX)
+}

@@ -179,19 +179,33 @@ pub(crate) fn forget_instance(map: &LockMap) {
         }
         Some(Pending::from(r))
     });
-    if let Some(Some(p)) = pending {
-        if config::is_enabled() {
-            report::dispatch(vec![p]);
-        }
+    if let Some(Some(p)) = pending
+        && config::is_enabled()
+    {
+        report::dispatch(vec![p]);
     }
 }
 
 #[cold]
 #[inline(never)]
 fn bad_unlock(map: &LockMap, at: &'static Location<'static>) {
+    misuse(ReportKind::BadUnlockBalance, map, Mode::Exclusive, at, None);
+}
+
+/// Reports a misuse of `map` at `at` (no graph work): the report names the
+/// map's class as the lock acted on, plus this thread's held locks.
+#[cold]
+#[inline(never)]
+pub(crate) fn misuse(
+    kind: ReportKind,
+    map: &LockMap,
+    mode: Mode,
+    at: &'static Location<'static>,
+    note: Option<String>,
+) {
     let Some(class) = map.class() else { return };
     let Some(mut r) = held::with(|h| {
-        let mut r = Report::new(ReportKind::BadUnlockBalance, h.thread());
+        let mut r = Report::new(kind, h.thread());
         r.held = h.locks.iter().map(LockRef::of).collect();
         r
     }) else {
@@ -199,8 +213,8 @@ fn bad_unlock(map: &LockMap, at: &'static Location<'static>) {
     };
     let entry = HeldLock {
         node: class::node(class, 0),
-        instance: map.instance_if_used(),
-        mode: Mode::Exclusive,
+        instance: map.instance(),
+        mode,
         flags: Flags::NONE,
         nest: 0,
         at,
@@ -208,7 +222,19 @@ fn bad_unlock(map: &LockMap, at: &'static Location<'static>) {
     };
     r.acquiring = Some(LockRef::of(&entry));
     r.location = Some(crate::trace::location(at));
+    r.note = note;
     report::dispatch(vec![r.into()]);
+}
+
+/// Does this thread hold, exclusively, a lock matching `pred` (given its
+/// instance and class)?
+pub(crate) fn holds_exclusive(pred: impl Fn(u64, u32) -> bool) -> bool {
+    held::with(|h| {
+        h.locks
+            .iter()
+            .any(|l| l.mode == Mode::Exclusive && pred(l.instance, class::node_class(l.node)))
+    })
+    .unwrap_or(true)
 }
 
 /// The depth limit was reached: this thread stops being checked.

@@ -105,11 +105,11 @@ fn check_prev_add(
 ) {
     let dep = DepMask::of(prev.mode, next.mode);
     let existing = g.find(prev.node, next.node);
-    if let Some(e) = existing {
-        if g.g[e].dep.0 & dep.0 != 0 {
-            g.g[e].count += 1;
-            return;
-        }
+    if let Some(e) = existing
+        && g.g[e].dep.0 & dep.0 != 0
+    {
+        g.g[e].count += 1;
+        return;
     }
     let to_needs_n = prev.mode.is_read();
     if let Some(path) = bfs::strong_path(

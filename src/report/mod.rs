@@ -45,6 +45,12 @@ pub enum ReportKind {
     LocksHeldAtExit,
     /// A capacity limit was reached; the checker stops adding that kind of item.
     CapacityReached,
+    /// `seqcount writer without its serializing lock`: a write section of a
+    /// serialized [`SeqCount`](crate::SeqCount) begun without holding its lock for write.
+    SeqcountWriterWithoutLock,
+    /// `concurrent seqcount writers detected`: two threads inside write
+    /// sections of one [`SeqCount`](crate::SeqCount) at once.
+    ConcurrentSeqcountWriters,
 }
 
 impl ReportKind {
@@ -58,6 +64,8 @@ impl ReportKind {
             ReportKind::NestLockNotHeld => "Nested lock was not taken",
             ReportKind::LocksHeldAtExit => "still has locks held!",
             ReportKind::CapacityReached => "lockdep capacity reached",
+            ReportKind::SeqcountWriterWithoutLock => "seqcount writer without its serializing lock",
+            ReportKind::ConcurrentSeqcountWriters => "concurrent seqcount writers detected",
         }
     }
 }
@@ -302,10 +310,10 @@ pub(crate) fn dispatch(pending: Vec<Pending>) {
         if report.kind != ReportKind::LocksHeldAtExit && config::backtraces() {
             report.stack = trace::current();
         }
-        if let Some(last) = report.chain.last_mut() {
-            if last.stack.is_empty() {
-                last.stack = report.stack.clone();
-            }
+        if let Some(last) = report.chain.last_mut()
+            && last.stack.is_empty()
+        {
+            last.stack = report.stack.clone();
         }
         let text = report.splat();
         STORE.lock().reports.push(report);

@@ -39,6 +39,8 @@ pub fn render(r: &Report) -> String {
         ReportKind::HeldLockFreed => freed(&mut out, r),
         ReportKind::NestLockNotHeld => nest_not_held(&mut out, r),
         ReportKind::LocksHeldAtExit => held_list(&mut out, r),
+        ReportKind::SeqcountWriterWithoutLock => seqcount_unserialized(&mut out, r),
+        ReportKind::ConcurrentSeqcountWriters => seqcount_concurrent(&mut out, r),
         ReportKind::CapacityReached => {
             let _ = writeln!(out, "{}", r.note.as_deref().unwrap_or(""));
         }
@@ -186,6 +188,32 @@ fn nest_not_held(out: &mut String, r: &Report) {
         r.thread,
         lock_line(l),
         r.note.as_deref().unwrap_or("?")
+    );
+    held_list(out, r);
+}
+
+fn seqcount_unserialized(out: &mut String, r: &Report) {
+    let Some(l) = &r.acquiring else { return };
+    let _ = write!(
+        out,
+        "{} is trying to begin a write section of:\n{}\n\nbut this task is not holding, for write, its serializing lock:\n{}\n\n\
+         other info that might help us debug this:\n",
+        r.thread,
+        lock_line(l),
+        r.note.as_deref().unwrap_or("?")
+    );
+    held_list(out, r);
+}
+
+fn seqcount_concurrent(out: &mut String, r: &Report) {
+    let Some(l) = &r.acquiring else { return };
+    let _ = write!(
+        out,
+        "{} is trying to begin a write section of:\n{}\n\nwhile {}.\n\n\
+         other info that might help us debug this:\n",
+        r.thread,
+        lock_line(l),
+        r.note.as_deref().unwrap_or("another writer is inside one")
     );
     held_list(out, r);
 }

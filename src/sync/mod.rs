@@ -4,7 +4,9 @@
 pub(crate) mod condvar;
 pub(crate) mod mutex;
 pub(crate) mod rwlock;
+pub(crate) mod seqcount;
 
 pub use condvar::{Condvar, WaitTimeoutResult};
 pub use mutex::{Mutex, MutexGuard};
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard, RwSem};
+pub use seqcount::{SeqCount, SeqCountWriteGuard};

@@ -149,7 +149,7 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     /// The checker's handle for this lock, e.g. to name it as a nest lock.
-    pub fn lock_map(&self) -> &LockMap {
+    pub const fn lock_map(&self) -> &LockMap {
         &self.map
     }
 }
@@ -199,12 +199,12 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
         let at = Location::caller();
         s.lock.map.release_if(s.recorded);
-        let out = parking_lot::MutexGuard::unlocked(&mut s.inner, || {
+
+        parking_lot::MutexGuard::unlocked(&mut s.inner, || {
             let out = f();
             s.recorded = engine::acquire(&s.lock.map, Mode::Exclusive, 0, Flags::NONE, None, at);
             out
-        });
-        out
+        })
     }
 
     /// Condvar support: the guard's parking_lot guard and lock map.

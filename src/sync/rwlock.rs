@@ -235,7 +235,7 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// The checker's handle for this lock.
-    pub fn lock_map(&self) -> &LockMap {
+    pub const fn lock_map(&self) -> &LockMap {
         &self.map
     }
 }
