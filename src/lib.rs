@@ -61,7 +61,7 @@ pub mod sync;
 mod trace;
 
 pub use class::LockClass;
-pub use config::{Limits, OnReport, is_enabled, set_enabled, set_limits, set_on_report};
+pub use config::{Limits, OnReport, is_enabled, set_enabled, set_limits, set_on_report, set_quiet};
 pub use engine::graph::DepType;
 pub use engine::reset;
 pub use map::{LockMap, LockMapGuard, Mode};

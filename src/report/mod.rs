@@ -307,7 +307,7 @@ pub(crate) fn dispatch(pending: Vec<Pending>) {
                 entry.stack = trace::symbolise(&raw);
             }
         }
-        if report.kind != ReportKind::LocksHeldAtExit && config::backtraces() {
+        if config::backtraces() {
             report.stack = trace::current();
         }
         if let Some(last) = report.chain.last_mut()
@@ -316,11 +316,16 @@ pub(crate) fn dispatch(pending: Vec<Pending>) {
             last.stack = report.stack.clone();
         }
         let text = report.splat();
+        let kind = report.kind;
         STORE.lock().reports.push(report);
         if !config::quiet() {
             eprint!("{text}");
         }
-        first_text.get_or_insert(text);
+        // A thread-exit report fires in a thread-local destructor, where a
+        // panic would abort the process: it only prints (documented).
+        if report_kind_can_panic(kind) {
+            first_text.get_or_insert(text);
+        }
     }
     let Some(text) = first_text else { return };
     match config::on_report() {
@@ -332,6 +337,10 @@ pub(crate) fn dispatch(pending: Vec<Pending>) {
             }
         }
     }
+}
+
+fn report_kind_can_panic(kind: ReportKind) -> bool {
+    kind != ReportKind::LocksHeldAtExit
 }
 
 /// Which limit was reached.

@@ -45,9 +45,7 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(out, "{}", r.note.as_deref().unwrap_or(""));
         }
     }
-    if r.kind != ReportKind::LocksHeldAtExit {
-        stack_backtrace(&mut out, r);
-    }
+    stack_backtrace(&mut out, r);
     out
 }
 
@@ -117,12 +115,11 @@ fn circular(out: &mut String, r: &Report) {
          \x20      ----                    ----\n\
          \x20 {}({});\n\
          \x20                              lock({});\n\
-         \x20                              {}({});\n\
+         \x20                              lock({});\n\
          \x20 {}({});\n\n *** DEADLOCK ***\n\n",
         op(prev.mode),
         prev.class.name,
         parent,
-        op(prev.mode),
         prev.class.name,
         op(next.mode),
         next.class.name
@@ -138,14 +135,12 @@ fn recursive(out: &mut String, r: &Report) {
         out,
         "{} is trying to acquire lock:\n{}\n\nbut task is already holding lock:\n{}\n\n\
          other info that might help us debug this:\n Possible unsafe locking scenario:\n\n\
-         \x20      CPU0\n       ----\n  {}({});\n  {}({});\n\n *** DEADLOCK ***\n\n\
+         \x20      CPU0\n       ----\n  lock({});\n  lock({});\n\n *** DEADLOCK ***\n\n\
          \x20May be due to missing lock nesting notation\n\n",
         r.thread,
         lock_line(next),
         lock_line(prev),
-        op(prev.mode),
         prev.class.name,
-        op(next.mode),
         next.class.name
     );
     if let Some(note) = &r.note {

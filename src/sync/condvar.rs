@@ -21,8 +21,6 @@ impl WaitTimeoutResult {
 }
 
 use super::mutex::MutexGuard;
-use crate::engine::{self, Flags};
-use crate::map::Mode;
 
 /// A condition variable for [`Mutex`](crate::Mutex) guards.
 #[derive(Default)]
@@ -137,20 +135,16 @@ impl Condvar {
         WaitTimeoutResult(false)
     }
 
-    /// Releases the mutex in the held stack, waits, then re-acquires it with
-    /// full validation. (The real re-lock happens inside parking_lot's wait, so
-    /// this validation runs after it; the mutex was validated when first taken.)
+    /// Waits with the mutex released in the held stack (see `MutexGuard::around_wait`).
+    /// The real re-lock happens inside parking_lot's wait, so the re-acquisition
+    /// is validated just after it; the mutex was validated when first taken.
     fn around<'a, T: ?Sized, R>(
         &self,
         guard: &mut MutexGuard<'a, T>,
         at: &'static Location<'static>,
         wait: impl FnOnce(&mut parking_lot::MutexGuard<'a, T>) -> R,
     ) -> R {
-        let (inner, map, recorded) = guard.parts();
-        map.release_if(*recorded);
-        let out = wait(inner);
-        *recorded = engine::acquire(map, Mode::Exclusive, 0, Flags::NONE, None, at);
-        out
+        guard.around_wait(at, wait)
     }
 }
 

@@ -78,6 +78,8 @@ impl<T: ?Sized> Mutex<T> {
             lock: self,
             inner: self.inner.lock(),
             recorded,
+            subclass,
+            nest: None,
         }
     }
 
@@ -85,12 +87,14 @@ impl<T: ?Sized> Mutex<T> {
     /// every acquisition of this class (the kernel's `mutex_lock_nest_lock`):
     /// several locks of this class may then be held at once, in any order.
     #[track_caller]
-    pub fn lock_nest_lock(&self, nest: &LockMap) -> MutexGuard<'_, T> {
+    pub fn lock_nest_lock<'a>(&'a self, nest: &'a LockMap) -> MutexGuard<'a, T> {
         let recorded = self.map.lock(Mode::Exclusive, 0, Some(nest));
         MutexGuard {
             lock: self,
             inner: self.inner.lock(),
             recorded,
+            subclass: 0,
+            nest: Some(nest),
         }
     }
 
@@ -130,6 +134,8 @@ impl<T: ?Sized> Mutex<T> {
             lock: self,
             inner,
             recorded,
+            subclass: 0,
+            nest: None,
         }
     }
 
@@ -185,6 +191,9 @@ pub struct MutexGuard<'a, T: ?Sized> {
     lock: &'a Mutex<T>,
     inner: parking_lot::MutexGuard<'a, T>,
     recorded: bool,
+    /// How it was acquired, to re-acquire it the same way after a wait.
+    subclass: u8,
+    nest: Option<&'a LockMap>,
 }
 
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
@@ -194,24 +203,40 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     }
 
     /// Temporarily unlocks the mutex to run `f`, then locks it again (with
-    /// full validation, as a new acquisition).
+    /// full validation, as a new acquisition in the same subclass and with the
+    /// same nest lock).
     #[track_caller]
     pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
         let at = Location::caller();
         s.lock.map.release_if(s.recorded);
-
+        let (map, subclass, nest) = (&s.lock.map, s.subclass, s.nest);
+        let recorded = &mut s.recorded;
         parking_lot::MutexGuard::unlocked(&mut s.inner, || {
             let out = f();
-            s.recorded = engine::acquire(&s.lock.map, Mode::Exclusive, 0, Flags::NONE, None, at);
+            *recorded = engine::acquire(map, Mode::Exclusive, subclass, Flags::NONE, nest, at);
             out
         })
     }
 
-    /// Condvar support: the guard's parking_lot guard and lock map.
-    pub(crate) fn parts(
+    /// Releases the mutex in the held stack around `wait` (which unlocks and
+    /// re-locks the real mutex), then re-acquires it the way it was first
+    /// acquired (same subclass and nest lock), with full validation.
+    pub(crate) fn around_wait<R>(
         &mut self,
-    ) -> (&mut parking_lot::MutexGuard<'a, T>, &'a LockMap, &mut bool) {
-        (&mut self.inner, &self.lock.map, &mut self.recorded)
+        at: &'static Location<'static>,
+        wait: impl FnOnce(&mut parking_lot::MutexGuard<'a, T>) -> R,
+    ) -> R {
+        self.lock.map.release_if(self.recorded);
+        let out = wait(&mut self.inner);
+        self.recorded = engine::acquire(
+            &self.lock.map,
+            Mode::Exclusive,
+            self.subclass,
+            Flags::NONE,
+            self.nest,
+            at,
+        );
+        out
     }
 }
 
