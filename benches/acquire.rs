@@ -25,15 +25,28 @@ macro_rules! nest {
 fn mutex(c: &mut Criterion) {
     let mut group = c.benchmark_group("mutex_lock_unlock");
     for depth in [1usize, 2, 4, 8] {
-        let pl: Vec<parking_lot::Mutex<u64>> = (0..depth).map(|_| parking_lot::Mutex::new(0)).collect();
-        let classes: Vec<&'static lockdep::LockClass> =
-            (0..depth).map(|i| lockdep::LockClass::new_dynamic(format!("bench-{i}"))).collect();
-        let ld: Vec<lockdep::Mutex<u64>> = classes.iter().map(|c| lockdep::Mutex::with_class(0, c)).collect();
-        group.bench_with_input(BenchmarkId::new("parking_lot", depth), &depth, |b, _| b.iter(|| nest!(&pl)));
+        let pl: Vec<parking_lot::Mutex<u64>> =
+            (0..depth).map(|_| parking_lot::Mutex::new(0)).collect();
+        let classes: Vec<&'static lockdep::LockClass> = (0..depth)
+            .map(|i| lockdep::LockClass::new_dynamic(format!("bench-{i}")))
+            .collect();
+        let ld: Vec<lockdep::Mutex<u64>> = classes
+            .iter()
+            .map(|c| lockdep::Mutex::with_class(0, c))
+            .collect();
+        group.bench_with_input(BenchmarkId::new("parking_lot", depth), &depth, |b, _| {
+            b.iter(|| nest!(&pl))
+        });
         lockdep::set_enabled(true);
-        group.bench_with_input(BenchmarkId::new("lockdep", depth), &depth, |b, _| b.iter(|| nest!(&ld)));
+        group.bench_with_input(BenchmarkId::new("lockdep", depth), &depth, |b, _| {
+            b.iter(|| nest!(&ld))
+        });
         lockdep::set_enabled(false);
-        group.bench_with_input(BenchmarkId::new("lockdep_disabled", depth), &depth, |b, _| b.iter(|| nest!(&ld)));
+        group.bench_with_input(
+            BenchmarkId::new("lockdep_disabled", depth),
+            &depth,
+            |b, _| b.iter(|| nest!(&ld)),
+        );
         lockdep::set_enabled(true);
     }
     group.finish();
@@ -55,8 +68,14 @@ fn new_chain(c: &mut Criterion) {
         let mut n = 0u64;
         b.iter(|| {
             n += 1;
-            let a = lockdep::Mutex::with_class((), lockdep::LockClass::new_dynamic(format!("slow-a-{n}")));
-            let b2 = lockdep::Mutex::with_class((), lockdep::LockClass::new_dynamic(format!("slow-b-{n}")));
+            let a = lockdep::Mutex::with_class(
+                (),
+                lockdep::LockClass::new_dynamic(format!("slow-a-{n}")),
+            );
+            let b2 = lockdep::Mutex::with_class(
+                (),
+                lockdep::LockClass::new_dynamic(format!("slow-b-{n}")),
+            );
             let _ga = a.lock();
             let _gb = b2.lock();
         })

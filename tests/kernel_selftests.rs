@@ -4,7 +4,10 @@
 
 use lockdep::scenario::{Verdict, parse, run_case};
 
-const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios/kernel-selftests.lds");
+const FILE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/scenarios/kernel-selftests.lds"
+);
 
 #[test]
 fn all_90_kernel_selftests_pass() {
@@ -22,6 +25,10 @@ fn all_90_kernel_selftests_pass() {
         Verdict::ReinitHeld,
         Verdict::NestLockNotHeld,
     ] {
-        assert!(cases.iter().any(|c| c.expect == v), "no case expects {}", v.as_str());
+        assert!(
+            cases.iter().any(|c| c.expect == v),
+            "no case expects {}",
+            v.as_str()
+        );
     }
 }

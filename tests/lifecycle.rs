@@ -113,7 +113,7 @@ fn lock_held_by_another_thread_dropped_here_is_not_this_threads_problem() {
         .unwrap()
         .join()
         .unwrap();
-    drop(std::sync::Arc::try_unwrap(m).ok().expect("sole owner"));
+    drop(std::sync::Arc::into_inner(m).expect("sole owner"));
     let found = reports_naming(&["life::freed-elsewhere"]);
     let kinds: Vec<ReportKind> = found.iter().map(|r| r.kind).collect();
     assert_eq!(kinds, [ReportKind::LocksHeldAtExit], "{found:#?}");

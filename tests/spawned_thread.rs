@@ -88,7 +88,8 @@ fn chain_entries_name_the_threads_that_recorded_each_edge() {
         Mutex::with_class((), &B),
         Mutex::with_class((), &C),
     ));
-    let run = |name: &str, f: fn(&(Mutex<()>, Mutex<()>, Mutex<()>))| {
+    type Three = (Mutex<()>, Mutex<()>, Mutex<()>);
+    let run = |name: &str, f: fn(&Three)| {
         let l = locks.clone();
         thread::Builder::new()
             .name(name.into())
