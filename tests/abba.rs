@@ -5,40 +5,13 @@
 //! Every test uses its own named classes and looks only at the reports that
 //! name them, so the tests are independent of each other and of their order.
 
+mod common;
+use common::*;
+
 use std::sync::Arc;
 use std::thread;
 
 use lockdep::{LockClass, Mutex, Report, ReportKind};
-
-/// Reports of `kind` whose classes are all in `names`.
-fn reports_for(kind: ReportKind, names: &[&str]) -> Vec<Report> {
-    lockdep::reports()
-        .into_iter()
-        .filter(|r| r.kind == kind && r.classes().iter().all(|c| names.contains(c)))
-        .collect()
-}
-
-/// Every report (of any kind) that mentions one of `names`.
-fn any_reports_naming(names: &[&str]) -> Vec<Report> {
-    lockdep::reports()
-        .into_iter()
-        .filter(|r| {
-            r.classes().iter().any(|c| names.contains(c))
-                || r.held
-                    .iter()
-                    .any(|l| names.contains(&l.class.name.as_str()))
-        })
-        .collect()
-}
-
-fn run_named<F: FnOnce() + Send + 'static>(name: &str, f: F) {
-    thread::Builder::new()
-        .name(name.into())
-        .spawn(f)
-        .expect("spawn")
-        .join()
-        .expect("thread panicked");
-}
 
 #[test]
 fn abba_on_two_sequential_threads_reports_once_in_held_acquiring_order() {
@@ -57,7 +30,7 @@ fn abba_on_two_sequential_threads_reports_once_in_held_acquiring_order() {
         });
     }
     assert!(
-        any_reports_naming(&["abba2t::A", "abba2t::B"]).is_empty(),
+        reports_naming(&["abba2t::A", "abba2t::B"]).is_empty(),
         "a single consistent order must not report"
     );
     assert!(lockdep::graph().has_edge("abba2t::A", "abba2t::B"));
@@ -73,7 +46,7 @@ fn abba_on_two_sequential_threads_reports_once_in_held_acquiring_order() {
         });
     }
 
-    let found = any_reports_naming(&["abba2t::A", "abba2t::B"]);
+    let found = reports_naming(&["abba2t::A", "abba2t::B"]);
     assert_eq!(found.len(), 1, "exactly one report: {found:#?}");
     let r = &found[0];
     assert_eq!(r.kind, ReportKind::CircularDependency);
@@ -115,7 +88,7 @@ fn abba_repeated_is_reported_once() {
             let _ga = a2.lock();
         });
     }
-    let found = any_reports_naming(&["abbarep::A", "abbarep::B"]);
+    let found = reports_naming(&["abbarep::A", "abbarep::B"]);
     assert_eq!(
         found.len(),
         1,
@@ -164,7 +137,7 @@ fn same_order_on_many_threads_does_not_report() {
     assert!(g.has_edge("sameorder::A", "sameorder::B"));
     assert!(g.has_edge("sameorder::B", "sameorder::C"));
     assert!(!g.has_edge("sameorder::C", "sameorder::A"));
-    assert!(any_reports_naming(&["sameorder::A", "sameorder::B", "sameorder::C"]).is_empty());
+    assert!(reports_naming(&["sameorder::A", "sameorder::B", "sameorder::C"]).is_empty());
 }
 
 #[test]
@@ -191,10 +164,7 @@ fn three_lock_cycle_over_three_threads() {
             let _y = c.lock();
         });
     }
-    assert!(
-        any_reports_naming(&names).is_empty(),
-        "A->B->C is no cycle yet"
-    );
+    assert!(reports_naming(&names).is_empty(), "A->B->C is no cycle yet");
     {
         let (c, a) = (c.clone(), a.clone());
         run_named("abc3-ca", move || {
@@ -205,7 +175,7 @@ fn three_lock_cycle_over_three_threads() {
 
     let found = reports_for(ReportKind::CircularDependency, &names);
     assert_eq!(found.len(), 1, "{found:#?}");
-    assert_eq!(any_reports_naming(&names).len(), 1);
+    assert_eq!(reports_naming(&names).len(), 1);
     let r = &found[0];
     // Holding C, acquiring A; the path found is A -> B -> C.
     assert_eq!(r.classes(), ["abc3::C", "abc3::B", "abc3::A"]);
@@ -244,13 +214,13 @@ fn abba_on_one_thread() {
         let _ga = a.lock();
         let _gb = b.lock();
     }
-    assert!(any_reports_naming(&["abba1t::A", "abba1t::B"]).is_empty());
+    assert!(reports_naming(&["abba1t::A", "abba1t::B"]).is_empty());
     {
         let _gb = b.lock();
         let mut ga = a.lock();
         *ga = 7;
     }
-    let found = any_reports_naming(&["abba1t::A", "abba1t::B"]);
+    let found = reports_naming(&["abba1t::A", "abba1t::B"]);
     assert_eq!(found.len(), 1, "{found:#?}");
     let r = &found[0];
     assert_eq!(r.kind, ReportKind::CircularDependency);

@@ -5,25 +5,16 @@
 //! Every blocking test body runs under a watchdog, so a lost wake-up or a
 //! real deadlock fails the test instead of hanging it.
 
+mod common;
+use common::*;
+
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use lockdep::{Condvar, LockClass, Mutex, Report, ReportKind};
-
-fn reports_naming(names: &[&str]) -> Vec<Report> {
-    lockdep::reports()
-        .into_iter()
-        .filter(|r| {
-            r.classes().iter().any(|c| names.contains(c))
-                || r.held
-                    .iter()
-                    .any(|l| names.contains(&l.class.name.as_str()))
-        })
-        .collect()
-}
+use lockdep::{Condvar, LockClass, Mutex, ReportKind};
 
 /// Runs `f` on its own thread and fails if it does not finish within `limit`.
 fn with_watchdog<R: Send + 'static>(limit: Duration, f: impl FnOnce() -> R + Send + 'static) -> R {

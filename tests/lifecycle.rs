@@ -4,22 +4,13 @@
 //!
 //! Each test uses its own classes and only looks at reports naming them.
 
+mod common;
+use common::*;
+
 use std::mem;
 use std::thread;
 
-use lockdep::{LockClass, LockMap, Mode, Mutex, Report, ReportKind, RwLock};
-
-fn reports_naming(names: &[&str]) -> Vec<Report> {
-    lockdep::reports()
-        .into_iter()
-        .filter(|r| {
-            r.classes().iter().any(|c| names.contains(c))
-                || r.held
-                    .iter()
-                    .any(|l| names.contains(&l.class.name.as_str()))
-        })
-        .collect()
-}
+use lockdep::{LockClass, LockMap, Mode, Mutex, ReportKind, RwLock};
 
 fn this_thread_name() -> String {
     thread::current().name().unwrap_or("<unnamed>").to_owned()

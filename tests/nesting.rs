@@ -3,21 +3,12 @@
 //!
 //! Each test uses its own named classes and only looks at reports naming them.
 
+mod common;
+use common::*;
+
 use std::time::Duration;
 
-use lockdep::{LockClass, LockMap, Mutex, Report, ReportKind};
-
-fn reports_naming(names: &[&str]) -> Vec<Report> {
-    lockdep::reports()
-        .into_iter()
-        .filter(|r| {
-            r.classes().iter().any(|c| names.contains(c))
-                || r.held
-                    .iter()
-                    .any(|l| names.contains(&l.class.name.as_str()))
-        })
-        .collect()
-}
+use lockdep::{LockClass, LockMap, Mutex, ReportKind};
 
 // ===== same class twice =====
 

@@ -6,32 +6,12 @@
 //! `Mutex::lock` writers (W). Each test uses its own named classes and only
 //! looks at the reports naming them.
 
+mod common;
+use common::*;
+
 use std::sync::Arc;
-use std::thread;
 
 use lockdep::{DepType, LockClass, Mutex, Report, ReportKind, RwLock};
-
-/// Every report that names one of `names` (as a class or a held lock).
-fn reports_naming(names: &[&str]) -> Vec<Report> {
-    lockdep::reports()
-        .into_iter()
-        .filter(|r| {
-            r.classes().iter().any(|c| names.contains(c))
-                || r.held
-                    .iter()
-                    .any(|l| names.contains(&l.class.name.as_str()))
-        })
-        .collect()
-}
-
-fn on_thread<F: FnOnce() + Send + 'static>(name: &str, f: F) {
-    thread::Builder::new()
-        .name(name.into())
-        .spawn(f)
-        .unwrap()
-        .join()
-        .unwrap();
-}
 
 fn edge_types(from: &str, to: &str) -> Vec<DepType> {
     lockdep::graph()
@@ -52,7 +32,7 @@ fn recursive_read_abba_does_not_report() {
     let b = Arc::new(RwLock::with_class(2u32, &B));
     {
         let (a, b) = (a.clone(), b.clone());
-        on_thread("rrabba-1", move || {
+        run_named("rrabba-1", move || {
             let ga = a.read_recursive();
             let gb = b.read_recursive();
             assert_eq!(*ga + *gb, 3);
@@ -60,7 +40,7 @@ fn recursive_read_abba_does_not_report() {
     }
     {
         let (a, b) = (a.clone(), b.clone());
-        on_thread("rrabba-2", move || {
+        run_named("rrabba-2", move || {
             let gb = b.read_recursive();
             let ga = a.read_recursive();
             assert_eq!(*ga + *gb, 3);
@@ -82,7 +62,7 @@ fn non_recursive_read_abba_reports() {
     let b = Arc::new(RwLock::with_class(2u32, &B));
     {
         let (a, b) = (a.clone(), b.clone());
-        on_thread("rabba-1", move || {
+        run_named("rabba-1", move || {
             let _ga = a.read();
             let _gb = b.read();
         });
@@ -90,7 +70,7 @@ fn non_recursive_read_abba_reports() {
     assert!(reports_naming(&["rabba::A", "rabba::B"]).is_empty());
     {
         let (a, b) = (a.clone(), b.clone());
-        on_thread("rabba-2", move || {
+        run_named("rabba-2", move || {
             let _gb = b.read();
             let _ga = a.read();
         });
@@ -118,7 +98,7 @@ fn rlock_abba1_read_lock_then_lock_vs_lock_then_write_lock_reports() {
     let y = Arc::new(Mutex::with_class(0u32, &Y));
     {
         let (x, y) = (x.clone(), y.clone());
-        on_thread("rlock_ABBA1-t0", move || {
+        run_named("rlock_ABBA1-t0", move || {
             let _rx = x.read_recursive();
             let _wy = y.lock();
         });
@@ -126,7 +106,7 @@ fn rlock_abba1_read_lock_then_lock_vs_lock_then_write_lock_reports() {
     assert!(reports_naming(&["rlock_ABBA1::X", "rlock_ABBA1::Y"]).is_empty());
     {
         let (x, y) = (x.clone(), y.clone());
-        on_thread("rlock_ABBA1-t1", move || {
+        run_named("rlock_ABBA1-t1", move || {
             let _wy = y.lock();
             let mut wx = x.write();
             *wx = 5;
@@ -150,14 +130,14 @@ fn rlock_abba2_recursive_reader_on_both_sides_does_not_report() {
     let y = Arc::new(Mutex::with_class(0u32, &Y));
     {
         let (x, y) = (x.clone(), y.clone());
-        on_thread("rlock_ABBA2-t0", move || {
+        run_named("rlock_ABBA2-t0", move || {
             let _rx = x.read_recursive();
             let _wy = y.lock();
         });
     }
     {
         let (x, y) = (x.clone(), y.clone());
-        on_thread("rlock_ABBA2-t1", move || {
+        run_named("rlock_ABBA2-t1", move || {
             let _wy = y.lock();
             let _rx = x.read_recursive();
         });
@@ -183,7 +163,7 @@ fn rwsem_abba2_non_recursive_reader_reports() {
     let y = Arc::new(Mutex::with_class(0u32, &Y));
     {
         let (x, y) = (x.clone(), y.clone());
-        on_thread("rwsem_ABBA2-t0", move || {
+        run_named("rwsem_ABBA2-t0", move || {
             let _rx = x.read();
             let _wy = y.lock();
         });
@@ -191,7 +171,7 @@ fn rwsem_abba2_non_recursive_reader_reports() {
     assert!(reports_naming(&["rwsem_ABBA2::X", "rwsem_ABBA2::Y"]).is_empty());
     {
         let (x, y) = (x.clone(), y.clone());
-        on_thread("rwsem_ABBA2-t1", move || {
+        run_named("rwsem_ABBA2-t1", move || {
             let _wy = y.lock();
             let _rx = x.read();
         });
@@ -407,7 +387,7 @@ fn three_thread_cycle(prefix: &'static str, recursive: bool) -> Vec<Report> {
     {
         // W(A); RR(B) or R(B)
         let (a, b) = (a.clone(), b.clone());
-        on_thread(&format!("{prefix}-t0"), move || {
+        run_named(&format!("{prefix}-t0"), move || {
             let _wa = a.write();
             let _rb = if recursive {
                 b.read_recursive()
@@ -419,7 +399,7 @@ fn three_thread_cycle(prefix: &'static str, recursive: bool) -> Vec<Report> {
     {
         // R(B); W(C): B -(SN)-> C
         let (b, c) = (b.clone(), c.clone());
-        on_thread(&format!("{prefix}-t1"), move || {
+        run_named(&format!("{prefix}-t1"), move || {
             let _rb = b.read();
             let _wc = c.write();
         });
@@ -427,7 +407,7 @@ fn three_thread_cycle(prefix: &'static str, recursive: bool) -> Vec<Report> {
     {
         // W(C); W(A): C -(EN)-> A closes the cycle
         let (c, a) = (c.clone(), a.clone());
-        on_thread(&format!("{prefix}-t2"), move || {
+        run_named(&format!("{prefix}-t2"), move || {
             let _wc = c.write();
             let _wa = a.write();
         });
@@ -474,14 +454,14 @@ fn rlock_chaincache_abba1_chain_cache_keys_on_read_vs_write() {
     let names = ["chaincache::X", "chaincache::Y"];
     {
         let (x, y) = (x.clone(), y.clone());
-        on_thread("chaincache-t0", move || {
+        run_named("chaincache-t0", move || {
             let _rx = x.read_recursive();
             let _wy = y.lock();
         });
     }
     {
         let (x, y) = (x.clone(), y.clone());
-        on_thread("chaincache-t1", move || {
+        run_named("chaincache-t1", move || {
             let _wy = y.lock();
             let _rx = x.read_recursive();
         });
@@ -489,7 +469,7 @@ fn rlock_chaincache_abba1_chain_cache_keys_on_read_vs_write() {
     assert!(reports_naming(&names).is_empty());
     {
         let (x, y) = (x.clone(), y.clone());
-        on_thread("chaincache-t2", move || {
+        run_named("chaincache-t2", move || {
             let _wy = y.lock();
             let _wx = x.write();
         });

@@ -1,0 +1,39 @@
+//! Helpers shared by the integration tests. Each test file is its own process
+//! with its own global graph; tests inside a file use their own named classes
+//! and look only at the reports that name them.
+#![allow(dead_code)] // each test file uses a subset
+
+use std::thread;
+
+use lockdep::{Report, ReportKind};
+
+/// Every report that names one of `names`, as a class on it or as a held lock.
+pub fn reports_naming(names: &[&str]) -> Vec<Report> {
+    lockdep::reports()
+        .into_iter()
+        .filter(|r| {
+            r.classes().iter().any(|c| names.contains(c))
+                || r.held
+                    .iter()
+                    .any(|l| names.contains(&l.class.name.as_str()))
+        })
+        .collect()
+}
+
+/// Reports of `kind` whose classes are all in `names`.
+pub fn reports_for(kind: ReportKind, names: &[&str]) -> Vec<Report> {
+    lockdep::reports()
+        .into_iter()
+        .filter(|r| r.kind == kind && r.classes().iter().all(|c| names.contains(c)))
+        .collect()
+}
+
+/// Runs `f` on a new thread called `name` and waits for it; a panic in it fails the test.
+pub fn run_named<F: FnOnce() + Send + 'static>(name: &str, f: F) {
+    thread::Builder::new()
+        .name(name.into())
+        .spawn(f)
+        .expect("spawn")
+        .join()
+        .expect("thread panicked");
+}
