@@ -782,7 +782,6 @@ fn serialized_writer_without_lock_is_not_reported_while_checking_is_off() {
 }
 
 #[test]
-#[ignore = "bug: ConcurrentSeqcountWriters is reported even with checking switched off"]
 fn concurrent_writers_are_not_reported_while_checking_is_off() {
     let _serial = serial();
     static S_CLASS: LockClass = LockClass::new("seq-off-conc::S");
@@ -809,7 +808,6 @@ fn concurrent_writers_are_not_reported_while_checking_is_off() {
 }
 
 #[test]
-#[ignore = "bug: a write section begun while checking was off reports a bad unlock balance at write_end"]
 fn write_section_begun_while_checking_was_off_ends_quietly() {
     let _serial = serial();
     static S_CLASS: LockClass = LockClass::new("seq-off-end::S");
