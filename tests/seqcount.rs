@@ -11,6 +11,9 @@
 //! Every test calls `lockdep::reset()` and then asserts on *all* reports, so
 //! the tests of this file run one at a time (`serial()`).
 
+mod common;
+use common::run_named;
+
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::mpsc;
@@ -28,18 +31,6 @@ fn serial() -> StdMutexGuard<'static, ()> {
     lockdep::set_on_report(lockdep::OnReport::Warn);
     lockdep::reset();
     guard
-}
-
-/// Runs `f` on a named thread and waits for it.
-fn run_named<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> T {
-    thread::scope(|s| {
-        thread::Builder::new()
-            .name(name.into())
-            .spawn_scoped(s, f)
-            .expect("spawn")
-            .join()
-            .expect("thread panicked")
-    })
 }
 
 fn kinds(reports: &[Report]) -> Vec<ReportKind> {

@@ -10,6 +10,9 @@
 //! breaks it fails here too. Its items are private to it, hence the child
 //! process for running it.
 
+mod common;
+use common::run_named;
+
 #[path = "../examples/spf.rs"]
 #[allow(dead_code)]
 mod spf;
@@ -18,7 +21,6 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex as StdMutex, MutexGuard as StdMutexGuard, OnceLock};
-use std::thread;
 
 use lockdep::{LockClass, LockMap, Mode, ReportKind, RwLock, SeqCount};
 
@@ -300,17 +302,6 @@ impl Vma {
     }
 }
 
-fn on_thread<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> T {
-    thread::scope(|s| {
-        thread::Builder::new()
-            .name(name.into())
-            .spawn_scoped(s, f)
-            .expect("spawn")
-            .join()
-            .expect("thread panicked")
-    })
-}
-
 /// Runs the model: munmap, mremap, khugepaged and (not in the kernel model)
 /// a speculative fault, each on its own thread, one after another. Returns
 /// what the speculative fault read.
@@ -322,7 +313,7 @@ fn run_model(model: Model) -> Option<Option<(u64, u64)>> {
     let new_vma = Vma::new(model, 0, 0);
 
     // munmap -> __vma_adjust()
-    on_thread("munmap", || {
+    run_named("munmap", || {
         let _mmap = mmap_sem.write();
         let _i = i_mmap.write();
         vma.seq.write_begin();
@@ -333,7 +324,7 @@ fn run_model(model: Model) -> Option<Option<(u64, u64)>> {
         vma.seq.write_end();
     });
     // mremap -> move_vma(): allocating page tables may enter reclaim.
-    on_thread("mremap", || {
+    run_named("mremap", || {
         let _mmap = mmap_sem.write();
         vma.seq.write_begin();
         new_vma.seq.write_begin_nested(1);
@@ -345,7 +336,7 @@ fn run_model(model: Model) -> Option<Option<(u64, u64)>> {
         vma.seq.write_end();
     });
     // khugepaged in direct reclaim walks the file rmap.
-    on_thread("khugepaged", || {
+    run_named("khugepaged", || {
         let _reclaim = FS_RECLAIM.acquire();
         let _i = i_mmap.read();
     });
@@ -353,7 +344,7 @@ fn run_model(model: Model) -> Option<Option<(u64, u64)>> {
         return None;
     }
     // A speculative page fault taken in reclaim context.
-    Some(on_thread("spf", || {
+    Some(run_named("spf", || {
         let _reclaim = FS_RECLAIM.acquire();
         let read = || (vma.start.load(Relaxed), vma.end.load(Relaxed));
         match model {

@@ -28,12 +28,15 @@ pub fn reports_for(kind: ReportKind, names: &[&str]) -> Vec<Report> {
         .collect()
 }
 
-/// Runs `f` on a new thread called `name` and waits for it; a panic in it fails the test.
-pub fn run_named<F: FnOnce() + Send + 'static>(name: &str, f: F) {
-    thread::Builder::new()
-        .name(name.into())
-        .spawn(f)
-        .expect("spawn")
-        .join()
-        .expect("thread panicked");
+/// Runs `f` on a new thread called `name`, waits for it and returns its
+/// result; a panic in it fails the test.
+pub fn run_named<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> T {
+    thread::scope(|s| {
+        thread::Builder::new()
+            .name(name.into())
+            .spawn_scoped(s, f)
+            .expect("spawn")
+            .join()
+            .expect("thread panicked")
+    })
 }
