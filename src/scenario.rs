@@ -60,17 +60,18 @@ impl Verdict {
         }
     }
 
+    /// Every verdict, in the order of the format's table.
+    pub const ALL: [Verdict; 6] = [
+        Verdict::Ok,
+        Verdict::Deadlock,
+        Verdict::Recursive,
+        Verdict::UnlockImbalance,
+        Verdict::ReinitHeld,
+        Verdict::NestLockNotHeld,
+    ];
+
     fn parse(s: &str) -> Option<Verdict> {
-        [
-            Verdict::Ok,
-            Verdict::Deadlock,
-            Verdict::Recursive,
-            Verdict::UnlockImbalance,
-            Verdict::ReinitHeld,
-            Verdict::NestLockNotHeld,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
+        Verdict::ALL.into_iter().find(|v| v.as_str() == s)
     }
 }
 

@@ -17,14 +17,7 @@ fn all_90_kernel_selftests_pass() {
     let failed: Vec<_> = cases.iter().map(run_case).filter(|o| !o.pass).collect();
     assert!(failed.is_empty(), "failing cases: {failed:#?}");
     // The matrix exercises every verdict.
-    for v in [
-        Verdict::Ok,
-        Verdict::Deadlock,
-        Verdict::Recursive,
-        Verdict::UnlockImbalance,
-        Verdict::ReinitHeld,
-        Verdict::NestLockNotHeld,
-    ] {
+    for v in Verdict::ALL {
         assert!(
             cases.iter().any(|c| c.expect == v),
             "no case expects {}",

@@ -51,7 +51,7 @@ impl Condvar {
     #[track_caller]
     pub fn wait<T: ?Sized>(&self, guard: &mut MutexGuard<'_, T>) {
         let at = Location::caller();
-        self.around(guard, at, |inner| {
+        guard.around_wait(at, |inner| {
             self.inner.wait(inner);
         })
     }
@@ -65,7 +65,7 @@ impl Condvar {
     {
         let at = Location::caller();
         while condition(&mut **guard) {
-            self.around(guard, at, |inner| self.inner.wait(inner));
+            guard.around_wait(at, |inner| self.inner.wait(inner));
         }
     }
 
@@ -77,7 +77,7 @@ impl Condvar {
         timeout: Duration,
     ) -> WaitTimeoutResult {
         let at = Location::caller();
-        self.around(guard, at, |inner| {
+        guard.around_wait(at, |inner| {
             WaitTimeoutResult(self.inner.wait_for(inner, timeout).timed_out())
         })
     }
@@ -90,7 +90,7 @@ impl Condvar {
         deadline: Instant,
     ) -> WaitTimeoutResult {
         let at = Location::caller();
-        self.around(guard, at, |inner| {
+        guard.around_wait(at, |inner| {
             WaitTimeoutResult(self.inner.wait_until(inner, deadline).timed_out())
         })
     }
@@ -124,7 +124,7 @@ impl Condvar {
     {
         let at = Location::caller();
         while condition(&mut **guard) {
-            let timed_out = self.around(guard, at, |inner| {
+            let timed_out = guard.around_wait(at, |inner| {
                 self.inner.wait_until(inner, deadline).timed_out()
             });
             if timed_out {
@@ -133,18 +133,6 @@ impl Condvar {
             }
         }
         WaitTimeoutResult(false)
-    }
-
-    /// Waits with the mutex released in the held stack (see `MutexGuard::around_wait`).
-    /// The real re-lock happens inside parking_lot's wait, so the re-acquisition
-    /// is validated just after it; the mutex was validated when first taken.
-    fn around<'a, T: ?Sized, R>(
-        &self,
-        guard: &mut MutexGuard<'a, T>,
-        at: &'static Location<'static>,
-        wait: impl FnOnce(&mut parking_lot::MutexGuard<'a, T>) -> R,
-    ) -> R {
-        guard.around_wait(at, wait)
     }
 }
 

@@ -220,7 +220,9 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
 
     /// Releases the mutex in the held stack around `wait` (which unlocks and
     /// re-locks the real mutex), then re-acquires it the way it was first
-    /// acquired (same subclass and nest lock), with full validation.
+    /// acquired (same subclass and nest lock), with full validation. The real
+    /// re-lock happens inside `wait`, so this validation runs just after it;
+    /// the mutex was validated before blocking when it was first taken.
     pub(crate) fn around_wait<R>(
         &mut self,
         at: &'static Location<'static>,
