@@ -82,18 +82,19 @@ impl LockClass {
         }
     }
 
-    /// Registered index, registering the class on first use.
+    /// Registered index, registering the class on first use; `at` is where
+    /// the lock that first uses it was constructed (the class's "created at").
     #[inline]
-    pub(crate) fn index(&'static self) -> Option<u32> {
+    pub(crate) fn index(&'static self, at: Option<&'static Location<'static>>) -> Option<u32> {
         match self.index.load(Ordering::Acquire) {
-            0 => self.register_slow(),
+            0 => self.register_slow(at),
             n => Some(n - 1),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn register_slow(&'static self) -> Option<u32> {
+    fn register_slow(&'static self, at: Option<&'static Location<'static>>) -> Option<u32> {
         let added = {
             let mut reg = REGISTRY.lock();
             // Re-check under the registry lock: another thread may have won.
@@ -102,7 +103,9 @@ impl LockClass {
             }
             let idx = reg.add(
                 self.name().to_owned(),
+                self.name().to_owned(),
                 ClassKey::Named(self as *const LockClass as usize),
+                at.map(crate::trace::location),
             );
             if let Some(idx) = idx {
                 self.index.store(idx + 1, Ordering::Release);
@@ -118,12 +121,14 @@ impl LockClass {
 pub(crate) enum ClassKey {
     /// A named [`LockClass`], by address.
     Named(usize),
-    /// A construction site; `name` is set for `LockMap::new("name")`.
+    /// A construction site, plus the pseudo-lock's name (`LockMap::new("name")`)
+    /// or the type of the lock built there (`type_name::<RwLock<Vec<u8>>>()`).
     Site {
         file: &'static str,
         line: u32,
         col: u32,
         name: Option<&'static str>,
+        ty: Option<&'static str>,
     },
 }
 
@@ -132,9 +137,11 @@ pub(crate) enum ClassKey {
 pub(crate) struct ClassInfo {
     /// Name as printed, with `#N` when several classes share a name.
     pub(crate) name: String,
-    /// Stable identity across processes: the name for named classes,
-    /// `file:line:col` (plus the name, if any) for site classes.
+    /// Stable identity across processes (see [`stable_key`]).
     pub(crate) key: String,
+    /// Where the class was created: its site, or for a named class where the
+    /// first lock using it was constructed (if known).
+    pub(crate) created: Option<String>,
 }
 
 #[derive(Default)]
@@ -149,64 +156,134 @@ struct Registry {
 static REGISTRY: Lazy<RawMutex<Registry>> = Lazy::new(Default::default);
 
 impl Registry {
-    fn add(&mut self, name: String, key: ClassKey) -> Option<u32> {
-        let reg = self;
-        if let Some(&idx) = reg.by_key.get(&key) {
+    fn add(
+        &mut self,
+        name: String,
+        key_text: String,
+        key: ClassKey,
+        created: Option<String>,
+    ) -> Option<u32> {
+        if let Some(&idx) = self.by_key.get(&key) {
             return Some(idx);
         }
-        if reg.classes.len() >= crate::config::limits().classes {
+        if self.classes.len() >= crate::config::limits().classes {
             return None;
         }
-        let version = reg.name_versions.entry(name.clone()).or_insert(0);
+        let version = self.name_versions.entry(name.clone()).or_insert(0);
         *version += 1;
         let printed = if *version > 1 {
             format!("{name}#{version}")
         } else {
-            name.clone()
+            name
         };
-        let stable_key = match key {
-            ClassKey::Named(_) => name,
-            ClassKey::Site {
-                file,
-                line,
-                col,
-                name: None,
-            } => format!("{file}:{line}:{col}"),
-            ClassKey::Site {
-                file,
-                line,
-                col,
-                name: Some(n),
-            } => format!("{n}@{file}:{line}:{col}"),
-        };
-        let idx = reg.classes.len() as u32;
-        reg.classes.push(ClassInfo {
+        let idx = self.classes.len() as u32;
+        self.classes.push(ClassInfo {
             name: printed,
-            key: stable_key,
+            key: key_text,
+            created,
         });
-        reg.by_key.insert(key, idx);
+        self.by_key.insert(key, idx);
         Some(idx)
     }
 }
 
-/// Registers (or finds) the class of a construction site.
+/// The stable key of a site class: `[name@|type@]path:line:col`, where `path`
+/// is the source path as the compiler saw it with the machine-specific prefix
+/// of registry and git dependencies removed (`serde-1.0.0/src/lib.rs`), so two
+/// binaries (or two machines) that build a lock at the same place agree.
+/// Workspace crates' paths are relative to the workspace root and so already
+/// name the crate's directory.
+fn stable_key(key: &ClassKey) -> String {
+    match *key {
+        ClassKey::Named(_) => unreachable!("named classes are keyed by name"),
+        ClassKey::Site {
+            file,
+            line,
+            col,
+            name,
+            ty,
+        } => {
+            let path = portable_path(file);
+            match (name, ty) {
+                (Some(n), _) => format!("{n}@{path}:{line}:{col}"),
+                (None, Some(t)) => format!("{t}@{path}:{line}:{col}"),
+                (None, None) => format!("{path}:{line}:{col}"),
+            }
+        }
+    }
+}
+
+/// `file` without the machine-specific prefix of a dependency's checkout
+/// (registry or git):
+/// `/home/u/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/serde-1.0.0/src/lib.rs`
+/// becomes `serde-1.0.0/src/lib.rs`.
+pub(crate) fn portable_path(file: &str) -> &str {
+    if let Some(i) = file.find("/git/checkouts/") {
+        // `<repo>-<hash of its URL>/<revision>/...`: the same on every machine.
+        return &file[i + "/git/checkouts/".len()..];
+    }
+    if let Some(i) = file.find("/registry/src/") {
+        // Skip the index directory, keep `<crate>-<version>/...`.
+        let rest = &file[i + "/registry/src/".len()..];
+        if let Some(j) = rest.find('/') {
+            return &rest[j + 1..];
+        }
+    }
+    file
+}
+
+/// `lockdep::sync::rwlock::RwLock<alloc::vec::Vec<my::L>>` → `RwLock<Vec<L>>`:
+/// every path inside a type name shortened to its last segment.
+pub(crate) fn short_type_name(full: &str) -> String {
+    let mut out = String::with_capacity(full.len());
+    let mut segment = String::new();
+    let mut chars = full.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            segment.clear(); // keep only what follows the last `::`
+        } else if c.is_alphanumeric() || c == '_' {
+            segment.push(c);
+        } else {
+            out.push_str(&segment);
+            segment.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(&segment);
+    out
+}
+
+/// Registers (or finds) the class of a construction site. `name` is a
+/// pseudo-lock's name; `ty` the type of the lock built there (its class then
+/// prints as `RwLock<Vec<u8>> @ src/server.rs:12:10`).
 #[cold]
 #[inline(never)]
 pub(crate) fn register_site(
     site: &'static Location<'static>,
     name: Option<&'static str>,
+    ty: Option<&'static str>,
 ) -> Option<u32> {
     let key = ClassKey::Site {
         file: site.file(),
         line: site.line(),
         col: site.column(),
         name,
+        ty,
     };
-    let printed = match name {
-        Some(n) => n.to_owned(),
-        None => format!("{}:{}:{}", site.file(), site.line(), site.column()),
+    let at = format!(
+        "{}:{}:{}",
+        portable_path(site.file()),
+        site.line(),
+        site.column()
+    );
+    let printed = match (name, ty) {
+        (Some(n), _) => n.to_owned(),
+        (None, Some(t)) => format!("{} @ {at}", short_type_name(t)),
+        (None, None) => at.clone(),
     };
-    let added = REGISTRY.lock().add(printed, key);
+    let key_text = stable_key(&key);
+    let added = REGISTRY.lock().add(printed, key_text, key, Some(at));
     added.or_else(class_limit_reached)
 }
 
@@ -228,7 +305,13 @@ pub(crate) fn info(class: u32) -> ClassInfo {
         .unwrap_or_else(|| ClassInfo {
             name: format!("<class {class}>"),
             key: String::new(),
+            created: None,
         })
+}
+
+/// A copy of every registered class, in registration order (for dumps).
+pub(crate) fn all() -> Vec<ClassInfo> {
+    REGISTRY.lock().classes.clone()
 }
 
 /// A graph node: one (class, subclass) pair, packed as `class * 8 + subclass`.
@@ -247,4 +330,40 @@ pub(crate) fn node_class(node: Node) -> u32 {
 #[inline]
 pub(crate) fn node_subclass(node: Node) -> u8 {
     (node % MAX_SUBCLASSES as u32) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_are_shortened_path_by_path() {
+        assert_eq!(
+            short_type_name("lockdep::sync::rwlock::RwLock<alloc::vec::Vec<my::L>>"),
+            "RwLock<Vec<L>>"
+        );
+        assert_eq!(
+            short_type_name("a::Mutex<std::collections::hash::map::HashMap<u32, (), x::S>>"),
+            "Mutex<HashMap<u32, (), S>>"
+        );
+        assert_eq!(
+            short_type_name("a::M<[u8; 4], &'static str>"),
+            "M<[u8; 4], &'static str>"
+        );
+    }
+
+    #[test]
+    fn dependency_paths_lose_their_machine_prefix() {
+        assert_eq!(
+            portable_path(
+                "/h/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/serde-1.0.0/src/lib.rs"
+            ),
+            "serde-1.0.0/src/lib.rs"
+        );
+        assert_eq!(
+            portable_path("/h/.cargo/git/checkouts/foo-abc123/0a1b2c3/src/lib.rs"),
+            "foo-abc123/0a1b2c3/src/lib.rs"
+        );
+        assert_eq!(portable_path("src/server.rs"), "src/server.rs");
+    }
 }

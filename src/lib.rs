@@ -52,6 +52,7 @@
 
 pub mod class;
 pub mod config;
+pub mod dump;
 mod engine;
 pub mod map;
 pub mod report;
@@ -62,10 +63,11 @@ mod trace;
 
 pub use class::LockClass;
 pub use config::{Limits, OnReport, is_enabled, set_enabled, set_limits, set_on_report, set_quiet};
+pub use dump::{Dump, dump};
 pub use engine::graph::DepType;
 pub use engine::reset;
 pub use map::{LockMap, LockMapGuard, Mode};
-pub use report::{Report, ReportKind, reports};
+pub use report::{ProcessInfo, Report, ReportKind, reports};
 pub use snapshot::graph;
 pub use sync::{
     Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard,

@@ -61,8 +61,12 @@ impl Mode {
 enum Source {
     /// Construction site, optionally named (`LockMap::new("fs_reclaim")`).
     Site(&'static Location<'static>, Option<&'static str>),
-    /// A named class.
-    Class(&'static LockClass),
+    /// Construction site of a lock wrapper, keyed also by the wrapper's type
+    /// (`type_name::<RwLock<Vec<u8>>>`), so locks of different types built at
+    /// one site (the fields of a `#[derive(Default)]` struct) get different classes.
+    TypedSite(&'static Location<'static>, fn() -> &'static str),
+    /// A named class, and where the lock using it was constructed.
+    Class(&'static LockClass, &'static Location<'static>),
 }
 
 /// A lock object as the checker sees it: a class plus an instance identity.
@@ -94,9 +98,20 @@ impl LockMap {
         LockMap::from_source(Source::Site(Location::caller(), None))
     }
 
+    /// A map whose class is the caller's source location and the type `L` of
+    /// the lock it belongs to (what every lock wrapper's `new` uses).
+    #[track_caller]
+    pub(crate) const fn at_caller_for<L: ?Sized>() -> LockMap {
+        LockMap::from_source(Source::TypedSite(
+            Location::caller(),
+            core::any::type_name::<L>,
+        ))
+    }
+
     /// A map in the named class `class`.
+    #[track_caller]
     pub const fn with_class(class: &'static LockClass) -> LockMap {
-        LockMap::from_source(Source::Class(class))
+        LockMap::from_source(Source::Class(class, Location::caller()))
     }
 
     const fn from_source(source: Source) -> LockMap {
@@ -121,8 +136,9 @@ impl LockMap {
     #[inline(never)]
     fn class_slow(&self) -> Option<u32> {
         let idx = match self.source {
-            Source::Site(site, name) => class::register_site(site, name)?,
-            Source::Class(c) => c.index()?,
+            Source::Site(site, name) => class::register_site(site, name, None)?,
+            Source::TypedSite(site, ty) => class::register_site(site, None, Some(ty()))?,
+            Source::Class(c, at) => c.index(Some(at))?,
         };
         self.class.store(idx + 1, Ordering::Relaxed);
         Some(idx)

@@ -1,11 +1,27 @@
-//! A copy of the class graph for tools and tests (the kernel's `/proc/lockdep`).
+//! A copy of the class graph for tools and tests (the kernel's `/proc/lockdep`
+//! and `/proc/lockdep_chains`), the `graph` part of a JSON dump.
+
+use std::sync::Arc;
 
 use petgraph::visit::EdgeRef;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::graph::{DepType, GRAPH};
-use crate::report::{ClassRef, ThreadInfo};
-use crate::trace;
+use crate::report::{ClassRef, ProcessInfo, ThreadInfo};
+use crate::trace::{self, Trace};
+
+/// One lock class.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassSnapshot {
+    /// Printed name (`name`, `name#2`, `RwLock<Vec<u8>> @ src/a.rs:3:9`, `file:line:col`).
+    pub name: String,
+    /// Stable key, the same in every process that builds the class at the same
+    /// place (see `docs/report-format.md`).
+    pub key: String,
+    /// Where the class was created: its construction site, or for a named
+    /// class where the first lock using it was constructed.
+    pub created: Option<String>,
+}
 
 /// One dependency `from → to`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,13 +38,20 @@ pub struct EdgeSnapshot {
     pub from_location: String,
     /// The thread that first recorded it.
     pub thread: ThreadInfo,
+    /// The process that first recorded it.
+    pub process: ProcessInfo,
     /// How many distinct lock chains recorded it.
     pub count: u64,
+    /// The stack when it was first recorded, symbolised (empty when capture
+    /// is off, and in [`graph()`], which skips symbolisation).
+    pub stack: Vec<String>,
 }
 
 /// The dependency graph at one moment.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GraphSnapshot {
+    /// Every registered class, in registration order.
+    pub classes: Vec<ClassSnapshot>,
     /// Every edge, in the order first recorded.
     pub edges: Vec<EdgeSnapshot>,
     /// Number of cached lock chains.
@@ -44,8 +67,15 @@ impl GraphSnapshot {
     }
 }
 
-/// A copy of the dependency graph. Takes the graph lock briefly.
+/// A copy of the dependency graph, without stacks. Takes the graph lock briefly.
 pub fn graph() -> GraphSnapshot {
+    snapshot(false)
+}
+
+/// A copy of the dependency graph; `stacks`: symbolise each edge's stack
+/// (once per edge for the life of the process; done after the graph lock is
+/// released).
+pub(crate) fn snapshot(stacks: bool) -> GraphSnapshot {
     let g = GRAPH.lock();
     let raw: Vec<_> =
         g.g.edge_references()
@@ -59,6 +89,7 @@ pub fn graph() -> GraphSnapshot {
             .collect();
     let chains = crate::engine::chain::len();
     drop(g);
+    let process = ProcessInfo::current();
     let edges = raw
         .into_iter()
         .map(|(a, b, e)| EdgeSnapshot {
@@ -68,8 +99,25 @@ pub fn graph() -> GraphSnapshot {
             location: trace::location(e.first.at),
             from_location: trace::location(e.first.prev_at),
             thread: e.first.thread,
+            process: process.clone(),
             count: e.count,
+            stack: match (&e.first.trace, stacks) {
+                (Some(t), true) => Trace::symbols(Arc::as_ref(t)).to_vec(),
+                _ => Vec::new(),
+            },
         })
         .collect();
-    GraphSnapshot { edges, chains }
+    let classes = crate::class::all()
+        .into_iter()
+        .map(|c| ClassSnapshot {
+            name: c.name,
+            key: c.key,
+            created: c.created,
+        })
+        .collect();
+    GraphSnapshot {
+        classes,
+        edges,
+        chains,
+    }
 }

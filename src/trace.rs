@@ -1,10 +1,34 @@
 //! Stack traces: captured raw on a new dependency, symbolised only when a
-//! report is written, with the checker's own frames trimmed.
+//! report or a dump is written (once per trace), with the checker's own
+//! frames trimmed.
 
 use std::panic::Location;
 use std::sync::Arc;
 
 use backtrace::Backtrace;
+use once_cell::sync::OnceCell;
+
+/// A stack captured on the slow path: raw frames (cheap: a walk of return
+/// addresses), symbolised at most once, the first time a report or a dump
+/// needs it.
+pub(crate) struct Trace {
+    raw: Backtrace,
+    symbols: OnceCell<Vec<String>>,
+}
+
+impl Trace {
+    /// The trace as `function (file:line)` lines, symbolising it on first use.
+    /// Never call with an internal lock held: symbolisation is slow.
+    pub(crate) fn symbols(&self) -> &[String] {
+        self.symbols.get_or_init(|| symbolise(&self.raw))
+    }
+}
+
+impl std::fmt::Debug for Trace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Trace")
+    }
+}
 
 /// `file:line:col`.
 pub(crate) fn location(at: &Location<'_>) -> String {
@@ -12,8 +36,13 @@ pub(crate) fn location(at: &Location<'_>) -> String {
 }
 
 /// Raw frames of the current stack, unless capture is off (`LOCKDEP_BACKTRACE=0`).
-pub(crate) fn capture() -> Option<Arc<Backtrace>> {
-    crate::config::backtraces().then(|| Arc::new(Backtrace::new_unresolved()))
+pub(crate) fn capture() -> Option<Arc<Trace>> {
+    crate::config::backtraces().then(|| {
+        Arc::new(Trace {
+            raw: Backtrace::new_unresolved(),
+            symbols: OnceCell::new(),
+        })
+    })
 }
 
 /// The current stack, symbolised and trimmed.
@@ -24,7 +53,7 @@ pub(crate) fn current() -> Vec<String> {
 /// Symbolises `raw`: one `function (file:line)` string per frame, without the
 /// frames of the checker and the capture machinery on top, and without the
 /// runtime's start-up frames at the bottom.
-pub(crate) fn symbolise(raw: &Backtrace) -> Vec<String> {
+fn symbolise(raw: &Backtrace) -> Vec<String> {
     let mut bt = raw.clone();
     bt.resolve();
     let mut frames = Vec::new();

@@ -238,11 +238,12 @@ fn abba_on_one_thread() {
 
 #[test]
 fn site_classes_are_named_by_construction_site() {
-    // Mutex::new is #[track_caller]: each construction site is its own class.
+    // Mutex::new is #[track_caller]: each construction site is its own class,
+    // printed as the lock's type and the site.
     let (a, line_a) = (Mutex::new(()), line!());
     let (b, line_b) = (Mutex::new(()), line!());
-    let prefix_a = format!("{}:{}:", file!(), line_a);
-    let prefix_b = format!("{}:{}:", file!(), line_b);
+    let prefix_a = format!("Mutex<()> @ {}:{}:", file!(), line_a);
+    let prefix_b = format!("Mutex<()> @ {}:{}:", file!(), line_b);
     {
         let _ga = a.lock();
         let _gb = b.lock();
@@ -283,7 +284,7 @@ fn objects_of_one_site_class_share_the_class() {
         let _h = y2.lock();
         let _g = x2.lock();
     }
-    let prefix = format!("{}:{}:", file!(), make_pair_line);
+    let prefix = format!("Mutex<u8> @ {}:{}:", file!(), make_pair_line);
     let found: Vec<Report> = lockdep::reports()
         .into_iter()
         .filter(|r| r.classes().iter().all(|c| c.starts_with(&prefix)) && !r.classes().is_empty())

@@ -101,7 +101,7 @@ pub(crate) struct Origin {
     pub(crate) prev_at: &'static Location<'static>,
     pub(crate) thread: ThreadInfo,
     /// Raw frames, symbolised only when a report is written.
-    pub(crate) trace: Option<Arc<backtrace::Backtrace>>,
+    pub(crate) trace: Option<Arc<crate::trace::Trace>>,
 }
 
 /// One edge `prev → next`.

@@ -100,7 +100,7 @@ fn check_prev_add(
     prev: &HeldLock,
     next: &HeldLock,
     thread: &ThreadInfo,
-    trace: &mut Option<Option<Arc<backtrace::Backtrace>>>,
+    trace: &mut Option<Option<Arc<crate::trace::Trace>>>,
     out: &mut Vec<Pending>,
 ) {
     let dep = DepMask::of(prev.mode, next.mode);
@@ -179,6 +179,7 @@ fn circular(
             dep: edge.dep.strongest(),
             location: trace::location(edge.first.at),
             thread: edge.first.thread.clone(),
+            process: crate::report::ProcessInfo::current(),
             stack: Vec::new(),
         });
         traces.push(edge.first.trace.clone());
@@ -189,6 +190,7 @@ fn circular(
         dep: DepMask::of(prev.mode, next.mode).strongest(),
         location: trace::location(next.at),
         thread: thread.clone(),
+        process: crate::report::ProcessInfo::current(),
         stack: Vec::new(),
     });
     traces.push(None);

@@ -102,6 +102,58 @@ impl std::fmt::Display for ThreadInfo {
     }
 }
 
+/// A process as reports and dumps name it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ProcessInfo {
+    /// The program: the executable's file name, without the `-<hash>` suffix
+    /// cargo gives test binaries (`abba-1a2b3c4d5e6f7a8b` → `abba`).
+    pub program: String,
+    /// The process id.
+    pub pid: u32,
+}
+
+impl ProcessInfo {
+    /// This process.
+    pub fn current() -> ProcessInfo {
+        static CURRENT: Lazy<ProcessInfo> = Lazy::new(|| ProcessInfo {
+            program: program_name(),
+            pid: std::process::id(),
+        });
+        CURRENT.clone()
+    }
+}
+
+impl std::fmt::Display for ProcessInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}[{}]", self.program, self.pid)
+    }
+}
+
+/// The executable's stem, minus cargo's `-<16 hex digits>` suffix.
+fn program_name() -> String {
+    let exe = std::env::current_exe().ok();
+    let stem = exe
+        .as_deref()
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| String::from("unknown"));
+    match stem.rsplit_once('-') {
+        Some((base, hash))
+            if !base.is_empty()
+                && hash.len() == 16
+                && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            base.to_owned()
+        }
+        _ => stem,
+    }
+}
+
+/// The current time as RFC 3339 UTC with milliseconds (`2026-11-26T01:46:34.123Z`).
+pub(crate) fn now() -> String {
+    humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}
+
 /// A lock class as reports name it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClassRef {
@@ -170,6 +222,9 @@ pub struct ChainEntry {
     pub location: String,
     /// The thread that first recorded the edge.
     pub thread: ThreadInfo,
+    /// The process that recorded the edge (differs between entries only in
+    /// the cross-process cycles `lockdep merge` finds).
+    pub process: ProcessInfo,
     /// The stack saved with the edge (for `#0`: the current stack), symbolised.
     pub stack: Vec<String>,
 }
@@ -181,6 +236,12 @@ pub struct Report {
     pub kind: ReportKind,
     /// The thread that ran into it.
     pub thread: ThreadInfo,
+    /// The process it happened in.
+    pub process: ProcessInfo,
+    /// When it was reported (RFC 3339, UTC).
+    pub time: String,
+    /// The `#[lockdep::test]` it is attributed to, if any (see `docs/ci.md`).
+    pub test: Option<String>,
     /// The lock being acquired (or released, or freed).
     pub acquiring: Option<LockRef>,
     /// The held lock it conflicts with.
@@ -202,6 +263,9 @@ impl Report {
         Report {
             kind,
             thread,
+            process: ProcessInfo::current(),
+            time: String::new(),
+            test: None,
             acquiring: None,
             holding: None,
             chain: Vec::new(),
@@ -231,25 +295,46 @@ impl Report {
         text::render(self)
     }
 
-    /// What identifies "the same problem" for de-duplication: the kind and
-    /// the classes (as a set, for a cycle), plus the note (which limit).
-    fn dedup_key(&self) -> String {
-        let mut names: Vec<&str> = match self.kind {
-            ReportKind::LocksHeldAtExit => {
-                self.held.iter().map(|l| l.class.name.as_str()).collect()
-            }
-            _ => self.classes(),
+    /// What identifies "the same problem", in this process and across
+    /// processes and builds: the kind and the stable keys (with subclass) of
+    /// the classes involved, never line numbers of acquisitions or thread
+    /// names. A cycle's classes are taken as a set (the same cycle entered at
+    /// another class is the same problem); a capacity report adds which limit.
+    /// Used to report each problem once and by `lockdep check --baseline`.
+    ///
+    /// Format: `kind:key/subclass,key/subclass...` (e.g.
+    /// `circular_dependency:A/0,B/0`).
+    pub fn fingerprint(&self) -> String {
+        let refs: Vec<&ClassRef> = match self.kind {
+            ReportKind::LocksHeldAtExit => self.held.iter().map(|l| &l.class).collect(),
+            _ if !self.chain.is_empty() => self.chain.iter().map(|e| &e.class).collect(),
+            _ => self
+                .holding
+                .iter()
+                .chain(self.acquiring.iter())
+                .map(|l| &l.class)
+                .collect(),
         };
+        let mut keys: Vec<String> = refs
+            .iter()
+            .map(|c| format!("{}/{}", c.key, c.subclass))
+            .collect();
         if self.kind == ReportKind::CircularDependency {
-            names.sort_unstable();
-            names.dedup();
+            keys.sort_unstable();
+            keys.dedup();
         }
-        format!(
-            "{:?}|{}|{}",
-            self.kind,
-            names.join(","),
-            self.note.as_deref().unwrap_or("")
-        )
+        let kind = serde_json::to_value(self.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let mut out = format!("{kind}:{}", keys.join(","));
+        if self.kind == ReportKind::CapacityReached
+            && let Some(note) = &self.note
+        {
+            out.push('|');
+            out.push_str(note.lines().next().unwrap_or(""));
+        }
+        out
     }
 }
 
@@ -257,7 +342,7 @@ impl Report {
 pub(crate) struct Pending {
     pub(crate) report: Report,
     /// Raw traces for `report.chain`, index-aligned.
-    pub(crate) traces: Vec<Option<Arc<backtrace::Backtrace>>>,
+    pub(crate) traces: Vec<Option<Arc<crate::trace::Trace>>>,
 }
 
 impl From<Report> for Pending {
@@ -299,12 +384,12 @@ pub(crate) fn clear() {
 pub(crate) fn dispatch(pending: Vec<Pending>) {
     let mut first_text = None;
     for Pending { mut report, traces } in pending {
-        if !STORE.lock().seen.insert(report.dedup_key()) {
+        if !STORE.lock().seen.insert(report.fingerprint()) {
             continue;
         }
         for (entry, raw) in report.chain.iter_mut().zip(traces) {
             if let Some(raw) = raw {
-                entry.stack = trace::symbolise(&raw);
+                entry.stack = raw.symbols().to_vec();
             }
         }
         if config::backtraces() {
@@ -315,9 +400,11 @@ pub(crate) fn dispatch(pending: Vec<Pending>) {
         {
             last.stack = report.stack.clone();
         }
+        report.time = now();
         let text = report.splat();
         let kind = report.kind;
         STORE.lock().reports.push(report);
+        crate::dump::write_auto();
         if !config::quiet() {
             eprint!("{text}");
         }

@@ -35,12 +35,13 @@ impl<T> Mutex<T> {
     #[track_caller]
     pub const fn new(value: T) -> Mutex<T> {
         Mutex {
-            map: LockMap::at_caller(),
+            map: LockMap::at_caller_for::<Self>(),
             inner: parking_lot::Mutex::new(value),
         }
     }
 
     /// A new unlocked mutex in the named class `class`.
+    #[track_caller]
     pub const fn with_class(value: T, class: &'static LockClass) -> Mutex<T> {
         Mutex {
             map: LockMap::with_class(class),

@@ -44,12 +44,13 @@ impl<T> RwLock<T> {
     #[track_caller]
     pub const fn new(value: T) -> RwLock<T> {
         RwLock {
-            map: LockMap::at_caller(),
+            map: LockMap::at_caller_for::<Self>(),
             inner: parking_lot::RecursiveRwLock::new(value),
         }
     }
 
     /// A new unlocked lock in the named class `class`.
+    #[track_caller]
     pub const fn with_class(value: T, class: &'static LockClass) -> RwLock<T> {
         RwLock {
             map: LockMap::with_class(class),

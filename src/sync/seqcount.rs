@@ -87,6 +87,7 @@ impl SeqCount {
     }
 
     /// A bare count in the named class `class` (e.g. `&vma->vm_sequence`).
+    #[track_caller]
     pub const fn with_class(class: &'static LockClass) -> SeqCount {
         SeqCount::from_map(LockMap::with_class(class))
     }
@@ -135,7 +136,7 @@ impl SeqCount {
                 Flags::SERIALIZED
             }
             Serializer::Class(class) => {
-                if let Some(c) = class.index() {
+                if let Some(c) = class.index(None) {
                     self.check_serializer(at, || class.name().to_owned(), |_, cls| cls == c);
                 }
                 Flags::SERIALIZED

@@ -1,0 +1,268 @@
+//! JSON dumps: everything this process knows (reports and class graph) in one
+//! versioned document, for the `lockdep` command and other tools.
+//!
+//! - [`dump`] writes one on demand; [`Dump::current`] builds one in memory.
+//! - With `LOCKDEP_DUMP_DIR=dir`, every process that uses a lock writes
+//!   `dir/<program>-<pid>.json` after each new report and again at exit, so a
+//!   crash or an abort loses nothing already reported. Every write is atomic
+//!   (a temporary file in the same directory, then a rename): a reader never
+//!   sees half a dump.
+//! - [`Dump::read`] / [`Dump::parse`] read one back, with errors that name the
+//!   file and the position.
+//!
+//! The format is documented in `docs/report-format.md` and described by the
+//! JSON Schema `docs/schema/lockdep-dump-v1.schema.json`.
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use once_cell::sync::Lazy;
+use parking_lot::Mutex as RawMutex;
+use serde::{Deserialize, Serialize};
+
+use crate::report::{self, ProcessInfo, Report};
+use crate::snapshot::{self, GraphSnapshot};
+
+/// The value of a dump's `format` field.
+pub const FORMAT: &str = "lockdep-dump";
+/// The schema version this crate writes and reads. It changes only when a
+/// field is removed, renamed or changes type; readers ignore fields they do
+/// not know, so adding a field keeps the version.
+pub const VERSION: u32 = 1;
+
+/// One process's reports and class graph (or, with `merged_from`, several
+/// processes' as `lockdep merge` combined them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dump {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The schema version, [`VERSION`].
+    pub version: u32,
+    /// The process that wrote the dump.
+    pub process: ProcessInfo,
+    /// When it was written (RFC 3339, UTC).
+    pub time: String,
+    /// For a merged dump: the processes whose dumps went into it.
+    pub merged_from: Vec<ProcessInfo>,
+    /// Every report, in the order raised.
+    pub reports: Vec<Report>,
+    /// The class graph.
+    pub graph: GraphSnapshot,
+}
+
+impl Dump {
+    /// A dump of this process now, stacks symbolised.
+    pub fn current() -> Dump {
+        Dump {
+            format: FORMAT.to_owned(),
+            version: VERSION,
+            process: ProcessInfo::current(),
+            time: report::now(),
+            merged_from: Vec::new(),
+            reports: report::reports(),
+            graph: snapshot::snapshot(true),
+        }
+    }
+
+    /// The dump as pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        // Plain data with string keys: serialisation cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Writes the dump to `path` atomically: a temporary file next to it, then
+    /// a rename over `path`.
+    pub fn write_atomic(&self, path: &Path) -> std::io::Result<()> {
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| String::from("dump.json"));
+        let tmp = path.with_file_name(format!(
+            ".{name}.{}.{}.tmp",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        let result = (|| {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(self.to_json().as_bytes())?;
+            f.write_all(b"\n")?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, path)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    /// Reads and checks the dump in file `path`.
+    pub fn read(path: &Path) -> Result<Dump, DumpError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| DumpError {
+            file: origin.clone(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read: {e}"),
+        })?;
+        Dump::parse(&text, &origin)
+    }
+
+    /// Parses and checks a dump; `origin` names it in errors (a file name).
+    pub fn parse(text: &str, origin: &str) -> Result<Dump, DumpError> {
+        #[derive(Deserialize)]
+        struct Header {
+            format: Option<serde_json::Value>,
+            version: Option<serde_json::Value>,
+        }
+        let at = |e: serde_json::Error| DumpError::from_json(origin, e);
+        let header: Header = serde_json::from_str(text).map_err(at)?;
+        let no_pos = |message: String| DumpError {
+            file: origin.to_owned(),
+            line: 0,
+            column: 0,
+            message,
+        };
+        match header.format {
+            Some(serde_json::Value::String(f)) if f == FORMAT => {}
+            Some(other) => {
+                return Err(no_pos(format!(
+                    "not a lockdep dump: \"format\" is {other}, expected \"{FORMAT}\""
+                )));
+            }
+            None => {
+                return Err(no_pos(format!(
+                    "not a lockdep dump: no \"format\": \"{FORMAT}\" field"
+                )));
+            }
+        }
+        match header.version {
+            Some(v) if v.as_u64() == Some(VERSION as u64) => {}
+            Some(v) => {
+                return Err(no_pos(format!(
+                    "unsupported schema version {v}: this lockdep reads version {VERSION}"
+                )));
+            }
+            None => return Err(no_pos(String::from("no \"version\" field"))),
+        }
+        serde_json::from_str(text).map_err(at)
+    }
+}
+
+/// Why a dump (or another JSON input of the `lockdep` command) could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DumpError {
+    /// The file.
+    pub file: String,
+    /// 1-based line of the problem, 0 if it is not about one place.
+    pub line: usize,
+    /// 1-based column, 0 if unknown.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl DumpError {
+    /// Wraps a JSON error, keeping its position.
+    pub fn from_json(file: &str, e: serde_json::Error) -> DumpError {
+        use serde_json::error::Category;
+        let what = match e.classify() {
+            Category::Eof => "truncated file: unexpected end of JSON".to_owned(),
+            Category::Syntax => format!("not valid JSON: {}", strip_position(&e)),
+            Category::Data => format!("wrong field type or value: {}", strip_position(&e)),
+            Category::Io => format!("cannot read: {}", strip_position(&e)),
+        };
+        DumpError {
+            file: file.to_owned(),
+            line: e.line(),
+            column: e.column(),
+            message: what,
+        }
+    }
+}
+
+/// serde_json's message without its trailing ` at line L column C`.
+fn strip_position(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}
+
+impl fmt::Display for DumpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for DumpError {}
+
+/// Writes a dump of this process to `path` (atomically).
+pub fn dump(path: impl AsRef<Path>) -> std::io::Result<()> {
+    Dump::current().write_atomic(path.as_ref())
+}
+
+// ===== LOCKDEP_DUMP_DIR =====
+
+/// `LOCKDEP_DUMP_DIR/<program>-<pid>.json`, if the variable is set.
+static AUTO_PATH: Lazy<Option<PathBuf>> = Lazy::new(|| {
+    let dir = std::env::var_os("LOCKDEP_DUMP_DIR").filter(|d| !d.is_empty())?;
+    let dir = PathBuf::from(dir);
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!(
+            "lockdep: LOCKDEP_DUMP_DIR={}: cannot create the directory: {e}; no dumps will be written",
+            dir.display()
+        );
+        return None;
+    }
+    let p = ProcessInfo::current();
+    Some(dir.join(format!("{}-{}.json", p.program, p.pid)))
+});
+
+/// Serialises automatic dumps (an internal lock, held only while writing the file).
+static AUTO_LOCK: RawMutex<()> = RawMutex::new(());
+
+/// Called once when the configuration is read: arranges the dump at exit.
+pub(crate) fn init() {
+    if AUTO_PATH.is_none() {
+        return;
+    }
+    unsafe extern "C" {
+        fn atexit(f: extern "C" fn()) -> std::ffi::c_int;
+    }
+    extern "C" fn at_exit() {
+        // Never unwind out of an `extern "C"` function.
+        let _ = std::panic::catch_unwind(write_auto);
+    }
+    // SAFETY: `atexit` is the C library's; registering a plain `extern "C"`
+    // function with no arguments is its documented use, and `at_exit` cannot
+    // unwind (it catches panics).
+    let rc = unsafe { atexit(at_exit) };
+    if rc != 0 {
+        eprintln!("lockdep: cannot register the exit-time dump (atexit failed)");
+    }
+}
+
+/// Writes the automatic dump, if `LOCKDEP_DUMP_DIR` is set (after each new
+/// report and at exit). Errors are printed, never raised.
+pub(crate) fn write_auto() {
+    let Some(path) = AUTO_PATH.as_ref() else {
+        return;
+    };
+    let dump = Dump::current();
+    let _serial = AUTO_LOCK.lock();
+    if let Err(e) = dump.write_atomic(path) {
+        eprintln!("lockdep: cannot write dump {}: {e}", path.display());
+    }
+}
