@@ -59,6 +59,8 @@ pub mod report;
 pub mod scenario;
 pub mod snapshot;
 pub mod sync;
+pub mod testing;
+pub mod thread;
 mod trace;
 
 pub use class::LockClass;
@@ -66,6 +68,7 @@ pub use config::{Limits, OnReport, is_enabled, set_enabled, set_limits, set_on_r
 pub use dump::{Dump, dump};
 pub use engine::graph::DepType;
 pub use engine::reset;
+pub use lockdep_macros::{class, test};
 pub use map::{LockMap, LockMapGuard, Mode};
 pub use report::{ProcessInfo, Report, ReportKind, reports};
 pub use snapshot::graph;

@@ -401,6 +401,7 @@ pub(crate) fn dispatch(pending: Vec<Pending>) {
             last.stack = report.stack.clone();
         }
         report.time = now();
+        report.test = crate::testing::attribute();
         let text = report.splat();
         let kind = report.kind;
         STORE.lock().reports.push(report);

@@ -1,0 +1,137 @@
+//! Procedural macros of [`lockdep`](https://docs.rs/lockdep); use them through
+//! `lockdep`'s re-exports (`#[lockdep::test]`, `lockdep::class!`).
+
+use proc_macro::TokenStream;
+use proc_macro2::Span;
+use quote::quote;
+use syn::spanned::Spanned;
+use syn::{Error, ItemFn, LitStr, ReturnType};
+
+/// A `#[test]` that fails when the test produced a lockdep report.
+///
+/// ```ignore
+/// #[lockdep::test]
+/// fn transfer_takes_accounts_in_order() {
+///     // ... code that takes locks ...
+/// }
+/// ```
+///
+/// The function becomes a `#[test]`; its body runs inside a test scope, and
+/// when it returns, the test panics with the full splat of every report
+/// attributed to it (its own thread, threads started with
+/// `lockdep::thread::spawn`, and any thread while it is the only
+/// `#[lockdep::test]` running). Other attributes (`#[should_panic]`,
+/// `#[ignore]`) and a `Result` return type are kept.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    if !args.is_empty() {
+        let args = proc_macro2::TokenStream::from(args);
+        return Error::new(args.span(), "#[lockdep::test] takes no arguments")
+            .to_compile_error()
+            .into();
+    }
+    let item = match syn::parse::<ItemFn>(item) {
+        Ok(f) => f,
+        Err(e) => {
+            return Error::new(
+                e.span(),
+                "#[lockdep::test] goes on a test function: `#[lockdep::test] fn name() { ... }`",
+            )
+            .to_compile_error()
+            .into();
+        }
+    };
+    match expand_test(item) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+fn expand_test(item: ItemFn) -> syn::Result<proc_macro2::TokenStream> {
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+    } = item;
+    if let Some(a) = sig.asyncness {
+        return Err(Error::new(
+            a.span(),
+            "#[lockdep::test] does not support `async fn`: call the async code from a \
+             synchronous test (e.g. through a runtime's `block_on`)",
+        ));
+    }
+    if !sig.inputs.is_empty() {
+        return Err(Error::new(
+            sig.inputs.span(),
+            "a #[lockdep::test] function takes no arguments",
+        ));
+    }
+    if !sig.generics.params.is_empty() {
+        return Err(Error::new(
+            sig.generics.span(),
+            "a #[lockdep::test] function cannot be generic",
+        ));
+    }
+    if let Some(a) = attrs.iter().find(|a| a.path().is_ident("test")) {
+        return Err(Error::new(
+            a.span(),
+            "#[lockdep::test] already makes this function a #[test]; remove this #[test]",
+        ));
+    }
+    let name = &sig.ident;
+    let ret = match &sig.output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => quote!(#ty),
+    };
+    Ok(quote! {
+        #[::core::prelude::v1::test]
+        #(#attrs)*
+        #vis #sig {
+            let __lockdep_scope = ::lockdep::testing::TestScope::enter(::core::concat!(
+                ::core::module_path!(),
+                "::",
+                ::core::stringify!(#name)
+            ));
+            #[allow(clippy::redundant_closure_call)]
+            let __lockdep_result = (move || -> #ret #block)();
+            __lockdep_scope.finish();
+            __lockdep_result
+        }
+    })
+}
+
+/// A `&'static LockClass` named by a string literal, declared in place:
+/// `lockdep::class!("&mm->mmap_sem")` is a `static` `LockClass` (one class
+/// per macro call site, however often the expression runs).
+#[proc_macro]
+pub fn class(input: TokenStream) -> TokenStream {
+    let lit = match syn::parse::<LitStr>(input.clone()) {
+        Ok(l) => l,
+        Err(_) => {
+            let input = proc_macro2::TokenStream::from(input);
+            let span = if input.is_empty() {
+                Span::call_site()
+            } else {
+                input.span()
+            };
+            return Error::new(
+                span,
+                "lockdep::class! takes one string literal, the class name: \
+                 `lockdep::class!(\"&mm->mmap_sem\")`",
+            )
+            .to_compile_error()
+            .into();
+        }
+    };
+    if lit.value().is_empty() {
+        return Error::new(lit.span(), "a lock class name must not be empty")
+            .to_compile_error()
+            .into();
+    }
+    quote! {{
+        static __LOCKDEP_CLASS: ::lockdep::LockClass = ::lockdep::LockClass::new(#lit);
+        &__LOCKDEP_CLASS
+    }}
+    .into()
+}

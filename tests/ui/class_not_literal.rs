@@ -1,0 +1,4 @@
+fn main() {
+    let name = "dynamic";
+    let _c = lockdep::class!(name);
+}

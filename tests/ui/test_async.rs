@@ -1,0 +1,4 @@
+#[lockdep::test]
+async fn takes_locks() {}
+
+fn main() {}

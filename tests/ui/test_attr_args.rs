@@ -1,0 +1,4 @@
+#[lockdep::test(strict)]
+fn takes_locks() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[lockdep::test]
+fn takes_locks<T>() {}
+
+fn main() {}

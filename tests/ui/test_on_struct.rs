@@ -1,0 +1,4 @@
+#[lockdep::test]
+struct NotAFunction;
+
+fn main() {}

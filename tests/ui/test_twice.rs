@@ -1,0 +1,5 @@
+#[lockdep::test]
+#[test]
+fn takes_locks() {}
+
+fn main() {}
