@@ -116,6 +116,85 @@ impl LockClass {
     }
 }
 
+/// Locks whose class can be set after construction (the kernel's
+/// `lockdep_set_class`); what `#[lockdep::classes]` calls for each lock field.
+///
+/// ```
+/// use lockdep::class::SetClass;
+/// use lockdep::{Mutex, RwLock};
+///
+/// struct Sessions {
+///     table: RwLock<Vec<u32>>,
+/// }
+/// impl Sessions {
+///     fn new() -> Sessions {
+///         let s = Sessions { table: RwLock::default() };
+///         s.table.set_class(lockdep::class!("&Sessions->table"));
+///         s
+///     }
+///     fn from_saved(v: Vec<u32>) -> Sessions {
+///         let s = Sessions { table: RwLock::new(v) };
+///         // Same logical lock, built elsewhere: same class.
+///         s.table.set_class(lockdep::class!("&Sessions->table"));
+///         s
+///     }
+/// }
+/// # let (a, b) = (Sessions::new(), Sessions::from_saved(vec![1]));
+/// # assert_eq!(a.table.lock_map().class_name(), b.table.lock_map().class_name());
+/// ```
+///
+/// (Two `class!` calls with one name are two classes that print alike, as
+/// `name` and `name#2`; to share one class, name one `static LockClass`, as
+/// here through two calls of one helper, or use `#[lockdep::classes]`.)
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a lockdep lock, so it has no lock class",
+    label = "not a lockdep lock",
+    note = "#[lockdep::classes] names the classes of lockdep's Mutex, RwLock, SeqCount, LockMap and lockdep::stdsync locks (also behind Arc or Box); mark other fields #[lockdep(skip)]"
+)]
+pub trait SetClass {
+    /// Moves the lock to `class`. See [`LockMap::set_class`](crate::LockMap::set_class).
+    #[track_caller]
+    fn set_class(&self, class: &'static LockClass);
+}
+
+impl<L: SetClass + ?Sized> SetClass for std::sync::Arc<L> {
+    #[track_caller]
+    fn set_class(&self, class: &'static LockClass) {
+        (**self).set_class(class)
+    }
+}
+
+impl<L: SetClass + ?Sized> SetClass for Box<L> {
+    #[track_caller]
+    fn set_class(&self, class: &'static LockClass) {
+        (**self).set_class(class)
+    }
+}
+
+impl SetClass for crate::LockMap {
+    #[track_caller]
+    fn set_class(&self, class: &'static LockClass) {
+        crate::LockMap::set_class(self, class)
+    }
+}
+
+/// `SetClass` for a lock type with a `lock_map()` accessor.
+macro_rules! set_class_via_lock_map {
+    ($($ty:ty $(, $g:ident)?);* $(;)?) => {$(
+        impl$(<$g: ?Sized>)? SetClass for $ty {
+            #[track_caller]
+            fn set_class(&self, class: &'static LockClass) {
+                self.lock_map().set_class(class)
+            }
+        }
+    )*};
+}
+set_class_via_lock_map! {
+    crate::Mutex<T>, T;
+    crate::RwLock<T>, T;
+    crate::SeqCount;
+}
+
 /// What identifies a class across the registry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum ClassKey {
@@ -142,6 +221,8 @@ pub(crate) struct ClassInfo {
     /// Where the class was created: its site, or for a named class where the
     /// first lock using it was constructed (if known).
     pub(crate) created: Option<String>,
+    /// A named [`LockClass`] (not a construction site).
+    pub(crate) named: bool,
 }
 
 #[derive(Default)]
@@ -181,6 +262,7 @@ impl Registry {
             name: printed,
             key: key_text,
             created,
+            named: matches!(key, ClassKey::Named(_)),
         });
         self.by_key.insert(key, idx);
         Some(idx)
@@ -306,6 +388,7 @@ pub(crate) fn info(class: u32) -> ClassInfo {
             name: format!("<class {class}>"),
             key: String::new(),
             created: None,
+            named: false,
         })
 }
 

@@ -68,7 +68,7 @@ pub use config::{Limits, OnReport, is_enabled, set_enabled, set_limits, set_on_r
 pub use dump::{Dump, dump};
 pub use engine::graph::DepType;
 pub use engine::reset;
-pub use lockdep_macros::{class, test};
+pub use lockdep_macros::{class, classes, test};
 pub use map::{LockMap, LockMapGuard, Mode};
 pub use report::{ProcessInfo, Report, ReportKind, reports};
 pub use snapshot::graph;

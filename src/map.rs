@@ -170,6 +170,18 @@ impl LockMap {
         self.instance.load(Ordering::Relaxed)
     }
 
+    /// Moves this lock to the named class `class` (the kernel's
+    /// `lockdep_set_class`): for one logical lock built in several places
+    /// (two constructors, a deserializer), or locks built by code you do not
+    /// control (`#[derive(Default)]`). Call it before the lock is first used;
+    /// a lock already held keeps its old class until released.
+    #[track_caller]
+    pub fn set_class(&self, class: &'static LockClass) {
+        if let Some(idx) = class.index(Some(Location::caller())) {
+            self.class.store(idx + 1, Ordering::Relaxed);
+        }
+    }
+
     /// The printed name of this map's class (`name`, `name#N`, or `file:line:col`).
     pub fn class_name(&self) -> String {
         match self.class() {

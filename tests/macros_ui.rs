@@ -6,6 +6,7 @@
 fn macros_reject_wrong_use_with_clear_messages() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/test_*.rs");
+    t.compile_fail("tests/ui/classes_*.rs");
     t.compile_fail("tests/ui/class_not_literal.rs");
     t.compile_fail("tests/ui/class_empty.rs");
     t.compile_fail("tests/ui/class_no_args.rs");

@@ -509,6 +509,12 @@ other info that might help us debug this:
 
  May be due to missing lock nesting notation
 
+ The two locks are different objects of one class (goldenrec::R).
+ If they are different locks, give each its own class: #[lockdep::classes]
+ on their struct, Mutex::with_class(.., lockdep::class!(\"..\")) or set_class().
+ If they are one kind of lock taken in a fixed order, take the inner one
+ with lock_nested(1). See docs/migrating.md.
+
 1 lock held by goldenrec-t/<tid>:
  #0: <inst> (goldenrec::R), at: {file}:{}:<col>
 

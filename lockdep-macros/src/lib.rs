@@ -135,3 +135,62 @@ pub fn class(input: TokenStream) -> TokenStream {
     }}
     .into()
 }
+
+/// Names the class of each lock field of a struct after the struct and the
+/// field, the way the kernel names classes: field `loaders` of `Server` is
+/// in class `&Server->loaders`.
+///
+/// ```ignore
+/// #[lockdep::classes]
+/// #[derive(Default)]
+/// struct Server {
+///     loaders: RwLock<Vec<Loader>>,   // class "&Server->loaders"
+///     index: RwLock<Vec<Loader>>,     // class "&Server->index"
+///     #[lockdep(skip)]
+///     stats: Mutex<Stats>,            // keeps its site class
+///     #[lockdep(class = "server_conn")]
+///     conn: Arc<Mutex<Conn>>,         // named explicitly
+/// }
+/// ```
+///
+/// Lock fields are those whose type is named `Mutex`, `RwLock`, `RwSem`,
+/// `SeqCount` or `LockMap`, plus any field marked `#[lockdep(class)]` or
+/// `#[lockdep(class = "name")]` (for `Arc<Mutex<T>>` and the like); their types
+/// must implement `lockdep::class::SetClass`.
+///
+/// The macro adds `fn lockdep_set_classes(&self)`, which moves every lock
+/// field to its class; call it at the end of hand-written constructors. If the
+/// struct has `#[derive(Default)]` below the attribute, the macro replaces that
+/// derive with an equivalent `impl Default` that calls it, so derived
+/// structs get their classes with no further change. Write the attribute
+/// *above* `#[derive(...)]`: rustc expands a derive written above an
+/// attribute macro first, and that `Default` would be the plain one.
+#[proc_macro_attribute]
+pub fn classes(args: TokenStream, item: TokenStream) -> TokenStream {
+    if !args.is_empty() {
+        let args = proc_macro2::TokenStream::from(args);
+        return Error::new(
+            args.span(),
+            "#[lockdep::classes] takes no arguments; name one field's class with #[lockdep(class = \"name\")]",
+        )
+        .to_compile_error()
+        .into();
+    }
+    let item = match syn::parse::<syn::ItemStruct>(item) {
+        Ok(s) => s,
+        Err(e) => {
+            return Error::new(
+                e.span(),
+                "#[lockdep::classes] goes on a struct with named fields",
+            )
+            .to_compile_error()
+            .into();
+        }
+    };
+    match classes::expand(item) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+mod classes;

@@ -202,7 +202,33 @@ fn recursive(h: &HeldStack, prev: &HeldLock, next: &HeldLock, thread: &ThreadInf
     r.acquiring = Some(LockRef::of(next));
     r.holding = Some(LockRef::of(prev));
     r.held = held_refs(h);
+    if prev.instance != next.instance {
+        r.note = Some(class_collapse_hint(prev.node));
+    }
     r.into()
+}
+
+/// The hint for two different lock objects in one class: where the class
+/// comes from, and the tools that separate or annotate them (one line each).
+fn class_collapse_hint(node: crate::class::Node) -> String {
+    let info = crate::class::info(crate::class::node_class(node));
+    let why = match (info.named, info.created) {
+        (false, Some(site)) => format!(
+            "The two locks are different objects built at one place, {site},\n\
+             so they share a class (#[derive(Default)] builds all fields of one type there)."
+        ),
+        _ => format!(
+            "The two locks are different objects of one class ({}).",
+            info.name
+        ),
+    };
+    format!(
+        "{why}\n\
+         If they are different locks, give each its own class: #[lockdep::classes]\n\
+         on their struct, Mutex::with_class(.., lockdep::class!(\"..\")) or set_class().\n\
+         If they are one kind of lock taken in a fixed order, take the inner one\n\
+         with lock_nested(1). See docs/migrating.md."
+    )
 }
 
 fn nest_lock_not_held(

@@ -144,7 +144,10 @@ fn recursive(out: &mut String, r: &Report) {
         next.class.name
     );
     if let Some(note) = &r.note {
-        let _ = write!(out, " {note}\n\n");
+        for line in note.lines() {
+            let _ = writeln!(out, " {line}");
+        }
+        out.push('\n');
     }
     held_list(out, r);
 }

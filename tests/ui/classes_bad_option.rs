@@ -1,0 +1,7 @@
+#[lockdep::classes]
+struct S {
+    #[lockdep(clas)]
+    m: lockdep::Mutex<u8>,
+}
+
+fn main() {}

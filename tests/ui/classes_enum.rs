@@ -1,0 +1,6 @@
+#[lockdep::classes]
+enum State {
+    Idle,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[lockdep::classes]
+struct Plain {
+    count: u32,
+}
+
+fn main() {}

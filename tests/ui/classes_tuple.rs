@@ -1,0 +1,4 @@
+#[lockdep::classes]
+struct Wrapper(lockdep::Mutex<u8>);
+
+fn main() {}
