@@ -62,6 +62,11 @@ pub mod stdsync;
 pub mod sync;
 mod trace;
 
+/// Runs the code blocks of `docs/migrating.md` as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/migrating.md")]
+pub struct MigratingGuideDoctests;
+
 pub use class::LockClass;
 pub use config::{Limits, OnReport, is_enabled, set_enabled, set_limits, set_on_report, set_quiet};
 pub use engine::graph::DepType;
