@@ -135,9 +135,13 @@ fn read_read_inversion_between_stdsync_rwlocks_is_a_cycle() {
         });
     }
     {
-        // The writer: queued on A, it would block a new reader of A.
-        let a = Arc::clone(&a);
-        run_named("stdsync-rr-writer", move || *a.write().unwrap() += 1);
+        // Writers: queued on A and B while both readers hold their first
+        // lock, they make each second read wait for the other reader.
+        let (a, b) = (Arc::clone(&a), Arc::clone(&b));
+        run_named("stdsync-rr-writers", move || {
+            *a.write().unwrap() += 1;
+            *b.write().unwrap() += 1;
+        });
     }
     assert!(reports_naming(&names).is_empty());
     {

@@ -80,8 +80,9 @@
 //! taking a read lock it already holds may deadlock or panic. So to the
 //! checker it is a non-recursive read, the kernel's `down_read`:
 //!
-//! - two threads taking reads of `A` and `B` in opposite orders form a cycle
-//!   (a writer queued on one of them blocks the other reader): reported;
+//! - two threads taking reads of `A` and `B` in opposite orders form a cycle:
+//!   once writers queue on both, each thread's second read waits behind a
+//!   writer that waits for the other thread's first read. Reported;
 //! - a read of a lock this thread already reads (same class) is reported as
 //!   recursive locking.
 //!

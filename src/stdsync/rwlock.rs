@@ -19,7 +19,7 @@ use crate::map::LockMap;
 /// is a **non-recursive** read: std's `read` may block behind a waiting
 /// writer on some platforms, and std documents that a thread taking a read it
 /// already holds may deadlock, so the checker reports read-read inversions
-/// through a writer and re-entrant reads. `try_read` and `try_write` are
+/// (which deadlock once writers queue) and re-entrant reads. `try_read` and `try_write` are
 /// trylocks. The class is the caller's source location of
 /// [`new`](RwLock::new), [`default`](Default::default) or
 /// [`from`](From::from), or a named [`LockClass`] with [`RwLock::with_class`].
