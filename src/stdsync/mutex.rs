@@ -83,7 +83,7 @@ impl<T: ?Sized> Mutex<T> {
     /// To lockdep: an exclusive acquisition, validated against the locks this
     /// thread holds before it blocks. Locking a mutex this thread already
     /// holds (which deadlocks or panics with std) is reported as recursive
-    /// locking.
+    /// locking, and then deadlocks.
     #[track_caller]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
         let inner = self.inner.lock();
