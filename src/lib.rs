@@ -3,7 +3,8 @@
 //! Swap `parking_lot::{Mutex, RwLock, Condvar}` for `lockdep::{Mutex, RwLock,
 //! Condvar}`, run your program or tests, and get a kernel-style report of
 //! every lock-order problem that *could* deadlock, even when the two
-//! conflicting orders never ran at the same time.
+//! conflicting orders never ran at the same time. Code written against
+//! `std::sync` swaps to [`stdsync`] instead (std's API and poisoning).
 //!
 //! ```
 //! use lockdep::Mutex;
@@ -58,10 +59,16 @@ pub mod map;
 pub mod report;
 pub mod scenario;
 pub mod snapshot;
+pub mod stdsync;
 pub mod sync;
 pub mod testing;
 pub mod thread;
 mod trace;
+
+/// Runs the code blocks of `docs/migrating.md` as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/migrating.md")]
+pub struct MigratingGuideDoctests;
 
 pub use class::LockClass;
 pub use config::{Limits, OnReport, is_enabled, set_enabled, set_limits, set_on_report, set_quiet};
