@@ -193,6 +193,8 @@ set_class_via_lock_map! {
     crate::Mutex<T>, T;
     crate::RwLock<T>, T;
     crate::SeqCount;
+    crate::stdsync::Mutex<T>, T;
+    crate::stdsync::RwLock<T>, T;
 }
 
 /// What identifies a class across the registry.

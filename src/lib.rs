@@ -70,7 +70,7 @@ mod trace;
 #[doc = include_str!("../docs/migrating.md")]
 pub struct MigratingGuideDoctests;
 
-pub use class::LockClass;
+pub use class::{LockClass, SetClass};
 pub use config::{Limits, OnReport, is_enabled, set_enabled, set_limits, set_on_report, set_quiet};
 pub use dump::{Dump, dump};
 pub use engine::graph::DepType;
