@@ -120,8 +120,10 @@ impl LockClass {
 /// `lockdep_set_class`); what `#[lockdep::classes]` calls for each lock field.
 ///
 /// ```
-/// use lockdep::class::SetClass;
-/// use lockdep::{Mutex, RwLock};
+/// use lockdep::{LockClass, RwLock, SetClass};
+///
+/// /// One logical lock, built by two constructors: one class.
+/// static TABLE: LockClass = LockClass::new("&Sessions->table");
 ///
 /// struct Sessions {
 ///     table: RwLock<Vec<u32>>,
@@ -129,23 +131,23 @@ impl LockClass {
 /// impl Sessions {
 ///     fn new() -> Sessions {
 ///         let s = Sessions { table: RwLock::default() };
-///         s.table.set_class(lockdep::class!("&Sessions->table"));
+///         s.table.set_class(&TABLE);
 ///         s
 ///     }
 ///     fn from_saved(v: Vec<u32>) -> Sessions {
 ///         let s = Sessions { table: RwLock::new(v) };
-///         // Same logical lock, built elsewhere: same class.
-///         s.table.set_class(lockdep::class!("&Sessions->table"));
+///         s.table.set_class(&TABLE);
 ///         s
 ///     }
 /// }
-/// # let (a, b) = (Sessions::new(), Sessions::from_saved(vec![1]));
-/// # assert_eq!(a.table.lock_map().class_name(), b.table.lock_map().class_name());
+/// let (a, b) = (Sessions::new(), Sessions::from_saved(vec![1]));
+/// assert_eq!(a.table.lock_map().class_name(), "&Sessions->table");
+/// assert_eq!(b.table.lock_map().class_name(), "&Sessions->table");
 /// ```
 ///
-/// (Two `class!` calls with one name are two classes that print alike, as
-/// `name` and `name#2`; to share one class, name one `static LockClass`, as
-/// here through two calls of one helper, or use `#[lockdep::classes]`.)
+/// (Each `lockdep::class!` call site is its own class, so two calls with one
+/// name are two classes printed `name` and `name#2`: share a `static`, as
+/// here, or use `#[lockdep::classes]`.)
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a lockdep lock, so it has no lock class",
     label = "not a lockdep lock",
