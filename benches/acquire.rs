@@ -61,6 +61,16 @@ fn rwlock_read(c: &mut Criterion) {
     group.finish();
 }
 
+fn stdsync_mutex(c: &mut Criterion) {
+    // The std::sync facade (poison flag + checker) against std's own mutex.
+    let mut group = c.benchmark_group("stdsync_mutex_lock_unlock");
+    let std_m = std::sync::Mutex::new(0u64);
+    let ld = lockdep::stdsync::Mutex::new(0u64);
+    group.bench_function("std", |b| b.iter(|| *std_m.lock().unwrap() += 1));
+    group.bench_function("lockdep_stdsync", |b| b.iter(|| *ld.lock().unwrap() += 1));
+    group.finish();
+}
+
 fn new_chain(c: &mut Criterion) {
     // The slow path: a chain never seen before (graph lock, edge, search).
     // Each iteration uses a fresh pair of classes, so this includes class registration.
@@ -85,7 +95,7 @@ fn new_chain(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).warm_up_time(std::time::Duration::from_millis(300)).measurement_time(std::time::Duration::from_secs(1));
-    targets = mutex, rwlock_read
+    targets = mutex, rwlock_read, stdsync_mutex
 }
 criterion_group! {
     name = slow;
