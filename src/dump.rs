@@ -147,7 +147,14 @@ impl Dump {
             }
             None => return Err(no_pos(String::from("no \"version\" field"))),
         }
-        serde_json::from_str(text).map_err(at)
+        let mut dump: Dump = serde_json::from_str(text).map_err(at)?;
+        // `title` was added within version 1: a dump without it gets the kind's.
+        for r in &mut dump.reports {
+            if r.title.is_empty() {
+                r.title = r.kind.title().to_owned();
+            }
+        }
+        Ok(dump)
     }
 }
 
