@@ -285,9 +285,11 @@ pub(crate) fn write_auto() {
     // Take the snapshot under the lock too: two threads reporting at once
     // must not write their dumps in the opposite order of their snapshots, or
     // the older one (missing the newer report) would be left on disk.
-    let _serial = AUTO_LOCK.lock();
-    let dump = Dump::current();
-    if let Err(e) = dump.write_atomic(path) {
+    let written = {
+        let _serial = AUTO_LOCK.lock();
+        Dump::current().write_atomic(path)
+    };
+    if let Err(e) = written {
         eprintln!("lockdep: cannot write dump {}: {e}", path.display());
     }
 }
