@@ -206,6 +206,11 @@ fn abba() {
         *ga = 1;
     }
     println!("CHILD-AFTER-ABBA");
+    // A dependency recorded after the report: only the exit-time dump has it.
+    static C: LockClass = LockClass::new("dump::C");
+    let c = Mutex::with_class(0u32, &C);
+    let _ga = a.lock();
+    let _gc = c.lock();
 }
 
 #[test]
@@ -392,8 +397,70 @@ fn warn_policy_dump_has_the_report_and_is_rewritten_at_exit() {
     let dump = read_child_dump(&dir, &child);
     let kinds: Vec<ReportKind> = dump.reports.iter().map(|r| r.kind).collect();
     assert_eq!(kinds, [ReportKind::CircularDependency]);
-    // Written again at exit, after the report: the dump is not older than it.
+    // Written again at exit: it has the edge recorded after the report.
+    assert!(
+        dump.graph.has_edge("dump::A", "dump::C"),
+        "{:#?}",
+        dump.graph
+    );
     assert!(dump.time >= dump.reports[0].time);
+}
+
+/// Eight threads each raise their own report at the same moment, then the
+/// process aborts without an exit-time dump.
+#[test]
+#[ignore = "child process entry point, run by the dump tests"]
+fn child_concurrent_reports_then_abort() {
+    if !is_child() {
+        return;
+    }
+    const N: usize = 8;
+    println!("CHILD-START");
+    let classes: Vec<[&'static LockClass; 2]> = (0..N)
+        .map(|i| {
+            [
+                LockClass::new_dynamic(format!("dump::conc{i}a")),
+                LockClass::new_dynamic(format!("dump::conc{i}b")),
+            ]
+        })
+        .collect();
+    let go = Barrier::new(N);
+    thread::scope(|s| {
+        for [ca, cb] in &classes {
+            let go = &go;
+            s.spawn(move || {
+                let (a, b) = (Mutex::with_class((), ca), Mutex::with_class((), cb));
+                drop((a.lock(), b.lock()));
+                go.wait();
+                let _gb = b.lock();
+                let _ga = a.lock();
+            });
+        }
+    });
+    println!("CHILD-REPORTS={}", lockdep::reports().len());
+    std::process::abort();
+}
+
+#[cfg(unix)]
+#[test]
+fn concurrent_reports_all_reach_the_dump() {
+    let dir = TempDir::new("concurrent");
+    let child = run_child(
+        "child_concurrent_reports_then_abort",
+        &[("LOCKDEP_DUMP_DIR", dir.as_str())],
+    );
+    assert!(
+        child.stdout().contains("CHILD-REPORTS=8"),
+        "{}",
+        child.stdout()
+    );
+    let dump = read_child_dump(&dir, &child);
+    assert_eq!(
+        dump.reports.len(),
+        8,
+        "the last write must carry every report: {:#?}",
+        dump.reports.iter().map(|r| r.classes()).collect::<Vec<_>>()
+    );
 }
 
 // ===== at exit =====
@@ -537,6 +604,41 @@ fn an_uncreatable_dump_dir_warns_once_and_the_program_runs_on() {
         "{stderr}"
     );
     assert_eq!(dir.files(), ["a-file"]);
+}
+
+/// Blocks its own dump path with a non-empty directory, then runs ABBA.
+#[test]
+#[ignore = "child process entry point, run by the dump tests"]
+fn child_blocked_dump_path() {
+    if !is_child() {
+        return;
+    }
+    let dir = PathBuf::from(std::env::var_os("LOCKDEP_DUMP_DIR").unwrap());
+    let blocker = dir.join(format!("{}-{}.json", program(), std::process::id()));
+    std::fs::create_dir_all(blocker.join("occupied")).unwrap();
+    abba();
+}
+
+#[test]
+fn a_failed_write_warns_cleans_up_and_the_program_runs_on() {
+    let dir = TempDir::new("blocked");
+    let child = run_child(
+        "child_blocked_dump_path",
+        &[("LOCKDEP_DUMP_DIR", dir.as_str())],
+    );
+    let (stdout, stderr) = (child.stdout(), child.stderr());
+    assert!(child.out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("CHILD-AFTER-ABBA"), "{stdout}");
+    let path = dir.path().join(format!("{}-{}.json", program(), child.pid));
+    let warning = format!("lockdep: cannot write dump {}: ", path.display());
+    // Once after the report, once at exit.
+    assert_eq!(stderr.matches(&warning).count(), 2, "{stderr}");
+    assert!(path.is_dir(), "the blocker is untouched");
+    assert_eq!(
+        dir.files(),
+        [format!("{}-{}.json", program(), child.pid)],
+        "no temporary file left behind"
+    );
 }
 
 // ===== class keys across processes =====
@@ -778,6 +880,28 @@ fn the_schema_rejects_what_the_reader_rejects() {
     let extra = ok.replacen("\"chains\":0", "\"chains\":0,\"future\":[1]", 1);
     assert_schema_valid(&extra);
     Dump::parse(&extra, "x").unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn the_documented_example_is_a_valid_dump() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/report-format.md"
+    ))
+    .unwrap();
+    let marker = "keep it a real dump. -->\n```json\n";
+    let start = doc.find(marker).expect("the example's marker") + marker.len();
+    let json = &doc[start..start + doc[start..].find("\n```").unwrap()];
+    assert_schema_valid(json);
+    let d = Dump::parse(json, "docs/report-format.md").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(d.reports[0].kind, ReportKind::CircularDependency);
+    assert_eq!(d.reports[0].title, d.reports[0].kind.title());
+    assert_eq!(
+        d.reports[0].fingerprint(),
+        "circular_dependency:&bank->accounts/0,&bank->ledger/0",
+        "the fingerprint the page quotes"
+    );
+    assert!(doc.contains(&d.reports[0].fingerprint()));
 }
 
 // ===== the reader's errors =====
