@@ -118,13 +118,26 @@ impl Dump {
             version: Option<serde_json::Value>,
         }
         let at = |e: serde_json::Error| DumpError::from_json(origin, e);
-        let header: Header = serde_json::from_str(text).map_err(at)?;
         let no_pos = |message: String| DumpError {
             file: origin.to_owned(),
             line: 0,
             column: 0,
             message,
         };
+        if text.trim().is_empty() {
+            return Err(no_pos(String::from(
+                "empty file: expected a lockdep dump (JSON)",
+            )));
+        }
+        if !text.trim_start().starts_with('{') {
+            // Syntax errors first; valid JSON that is not an object (serde
+            // would read an array as a struct's fields in order) is not a dump.
+            serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(at)?;
+            return Err(no_pos(String::from(
+                "not a lockdep dump: the document is not a JSON object",
+            )));
+        }
+        let header: Header = serde_json::from_str(text).map_err(at)?;
         match header.format {
             Some(serde_json::Value::String(f)) if f == FORMAT => {}
             Some(other) => {
@@ -147,7 +160,14 @@ impl Dump {
             }
             None => return Err(no_pos(String::from("no \"version\" field"))),
         }
-        serde_json::from_str(text).map_err(at)
+        let mut dump: Dump = serde_json::from_str(text).map_err(at)?;
+        // `title` was added within version 1: a dump without it gets the kind's.
+        for r in &mut dump.reports {
+            if r.title.is_empty() {
+                r.title = r.kind.title().to_owned();
+            }
+        }
+        Ok(dump)
     }
 }
 
@@ -230,7 +250,9 @@ static AUTO_PATH: Lazy<Option<PathBuf>> = Lazy::new(|| {
     Some(dir.join(format!("{}-{}.json", p.program, p.pid)))
 });
 
-/// Serialises automatic dumps (an internal lock, held only while writing the file).
+/// Serialises automatic dumps (an internal lock, held while taking the
+/// snapshot and writing the file; taken before any other internal lock and
+/// never while one is held).
 static AUTO_LOCK: RawMutex<()> = RawMutex::new(());
 
 /// Called once when the configuration is read: arranges the dump at exit.
@@ -260,9 +282,14 @@ pub(crate) fn write_auto() {
     let Some(path) = AUTO_PATH.as_ref() else {
         return;
     };
-    let dump = Dump::current();
-    let _serial = AUTO_LOCK.lock();
-    if let Err(e) = dump.write_atomic(path) {
+    // Take the snapshot under the lock too: two threads reporting at once
+    // must not write their dumps in the opposite order of their snapshots, or
+    // the older one (missing the newer report) would be left on disk.
+    let written = {
+        let _serial = AUTO_LOCK.lock();
+        Dump::current().write_atomic(path)
+    };
+    if let Err(e) = written {
         eprintln!("lockdep: cannot write dump {}: {e}", path.display());
     }
 }

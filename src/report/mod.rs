@@ -234,6 +234,10 @@ pub struct ChainEntry {
 pub struct Report {
     /// What kind of problem.
     pub kind: ReportKind,
+    /// The kind's title line, [`ReportKind::title`] (e.g. `possible circular
+    /// locking dependency detected`). A dump without it reads as the kind's title.
+    #[serde(default)]
+    pub title: String,
     /// The thread that ran into it.
     pub thread: ThreadInfo,
     /// The process it happened in.
@@ -262,6 +266,7 @@ impl Report {
     pub(crate) fn new(kind: ReportKind, thread: ThreadInfo) -> Report {
         Report {
             kind,
+            title: kind.title().to_owned(),
             thread,
             process: ProcessInfo::current(),
             time: String::new(),
