@@ -357,12 +357,7 @@ pub(crate) fn register_site(
         name,
         ty,
     };
-    let at = format!(
-        "{}:{}:{}",
-        portable_path(site.file()),
-        site.line(),
-        site.column()
-    );
+    let at = crate::trace::location(site);
     let printed = match (name, ty) {
         (Some(n), _) => n.to_owned(),
         (None, Some(t)) => format!("{} @ {at}", short_type_name(t)),

@@ -30,9 +30,15 @@ impl std::fmt::Debug for Trace {
     }
 }
 
-/// `file:line:col`.
+/// `file:line:col`, the file without the machine-specific prefix of a
+/// dependency's checkout (see [`crate::class::portable_path`]).
 pub(crate) fn location(at: &Location<'_>) -> String {
-    format!("{}:{}:{}", at.file(), at.line(), at.column())
+    format!(
+        "{}:{}:{}",
+        crate::class::portable_path(at.file()),
+        at.line(),
+        at.column()
+    )
 }
 
 /// Raw frames of the current stack, unless capture is off (`LOCKDEP_BACKTRACE=0`).

@@ -159,7 +159,8 @@ pub(crate) fn now() -> String {
 pub struct ClassRef {
     /// Printed name: the class name, `#N` if several classes share it, `/n` for subclass n > 0.
     pub name: String,
-    /// Stable key: the name for named classes, `file:line:col` for site classes.
+    /// Stable key across processes: the name for named classes,
+    /// `[type@|name@]path:line:col` for site classes (see `docs/report-format.md`).
     pub key: String,
     /// Subclass 0..=7.
     pub subclass: u8,

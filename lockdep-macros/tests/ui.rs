@@ -1,6 +1,6 @@
 //! Compile-time behaviour of the macros: wrong uses fail with a clear message
 //! (the expected compiler output is in `tests/ui/*.stderr`; regenerate with
-//! `TRYBUILD=overwrite cargo test --test macros_ui` after a deliberate change).
+//! `TRYBUILD=overwrite cargo test -p lockdep-macros --test ui` after a deliberate change).
 
 #[test]
 fn macros_reject_wrong_use_with_clear_messages() {
