@@ -41,11 +41,26 @@ pub(crate) fn location(at: &Location<'_>) -> String {
     )
 }
 
+/// The most frames a trace keeps (the checker's own frames on top included):
+/// capture is bounded in time and memory however deep the stack.
+pub(crate) const MAX_FRAMES: usize = 64;
+
+/// At most [`MAX_FRAMES`] raw frames of the current stack: a walk of return
+/// addresses, no symbol lookup.
+fn walk() -> Backtrace {
+    let mut frames: Vec<backtrace::BacktraceFrame> = Vec::with_capacity(32);
+    backtrace::trace(|frame| {
+        frames.push(frame.clone().into());
+        frames.len() < MAX_FRAMES
+    });
+    Backtrace::from(frames)
+}
+
 /// Raw frames of the current stack, unless capture is off (`LOCKDEP_BACKTRACE=0`).
 pub(crate) fn capture() -> Option<Arc<Trace>> {
     crate::config::backtraces().then(|| {
         Arc::new(Trace {
-            raw: Backtrace::new_unresolved(),
+            raw: walk(),
             symbols: OnceCell::new(),
         })
     })
@@ -53,7 +68,7 @@ pub(crate) fn capture() -> Option<Arc<Trace>> {
 
 /// The current stack, symbolised and trimmed.
 pub(crate) fn current() -> Vec<String> {
-    symbolise(&Backtrace::new_unresolved())
+    symbolise(&walk())
 }
 
 /// Symbolises `raw`: one `function (file:line)` string per frame, without the
@@ -123,5 +138,26 @@ fn short_path(file: &std::path::Path) -> String {
             .map(|r| r.trim_start_matches('/').to_string())
             .unwrap_or_else(|| s.to_string()),
         Err(_) => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[inline(never)]
+    fn deep(n: u32) -> Backtrace {
+        if n == 0 {
+            walk()
+        } else {
+            std::hint::black_box(deep(n - 1))
+        }
+    }
+
+    #[test]
+    fn capture_keeps_at_most_max_frames() {
+        assert_eq!(deep(3 * MAX_FRAMES as u32).frames().len(), MAX_FRAMES);
+        let shallow = deep(0).frames().len();
+        assert!(shallow > 0 && shallow <= MAX_FRAMES);
     }
 }
