@@ -11,7 +11,6 @@ use lock_api::GuardNoSend;
 
 use super::poison::{self, Flag};
 use crate::class::LockClass;
-use crate::map::LockMap;
 
 /// A mutual-exclusion lock with the API of [`std::sync::Mutex`], checked by lockdep.
 ///
@@ -102,49 +101,9 @@ impl<T: ?Sized> Mutex<T> {
             None => Err(TryLockError::WouldBlock),
         }
     }
-
-    /// Is the mutex poisoned? Another thread may poison it at any time, so
-    /// `false` is only a snapshot.
-    #[inline]
-    pub fn is_poisoned(&self) -> bool {
-        self.poison.get()
-    }
-
-    /// Clears the poisoned state, e.g. after the data was repaired.
-    #[inline]
-    pub fn clear_poison(&self) {
-        self.poison.clear();
-    }
-
-    /// A mutable reference to the data without locking (the borrow checker
-    /// proves exclusivity), in `Err` if the mutex is poisoned.
-    pub fn get_mut(&mut self) -> LockResult<&mut T> {
-        let data = self.inner.get_mut();
-        poison::map_result(self.poison.borrow(), |()| data)
-    }
-
-    /// The checker's handle for this mutex (a lockdep extra, not in std): its
-    /// class name, whether this thread holds it, or a nest lock.
-    pub const fn lock_map(&self) -> &LockMap {
-        self.inner.lock_map()
-    }
 }
 
-impl<T: Default> Default for Mutex<T> {
-    /// A mutex holding `T::default()`, whose class is the caller's location.
-    #[track_caller]
-    fn default() -> Mutex<T> {
-        Mutex::new(T::default())
-    }
-}
-
-impl<T> From<T> for Mutex<T> {
-    /// A new unlocked mutex holding `t`, whose class is the caller's location.
-    #[track_caller]
-    fn from(t: T) -> Mutex<T> {
-        Mutex::new(t)
-    }
-}
+super::poison::common_lock_api!(Mutex, "mutex");
 
 impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     /// As std: `Mutex { data: .., poisoned: false, .. }`, with `data:

@@ -102,6 +102,58 @@ pub(crate) fn map_result<T, U>(result: LockResult<T>, f: impl FnOnce(T) -> U) ->
     }
 }
 
+/// The part of the API `Mutex` and `RwLock` share word for word: the poison
+/// flag, `get_mut`, the checker's handle, and the `Default` / `From`
+/// constructors (both `#[track_caller]`, so the class is the caller's site).
+macro_rules! common_lock_api {
+    ($Lock:ident, $what:literal) => {
+        impl<T: ?Sized> $Lock<T> {
+            #[doc = concat!("Is the ", $what, " poisoned? Another thread may poison it at any time, so")]
+            /// `false` is only a snapshot.
+            #[inline]
+            pub fn is_poisoned(&self) -> bool {
+                self.poison.get()
+            }
+
+            /// Clears the poisoned state, e.g. after the data was repaired.
+            #[inline]
+            pub fn clear_poison(&self) {
+                self.poison.clear();
+            }
+
+            /// A mutable reference to the data without locking (the borrow
+            #[doc = concat!("checker proves exclusivity), in `Err` if the ", $what, " is poisoned.")]
+            pub fn get_mut(&mut self) -> LockResult<&mut T> {
+                let data = self.inner.get_mut();
+                $crate::stdsync::poison::map_result(self.poison.borrow(), |()| data)
+            }
+
+            #[doc = concat!("The checker's handle for this ", $what, " (a lockdep extra, not in std): its")]
+            /// class name, whether this thread holds it, or a nest lock.
+            pub const fn lock_map(&self) -> &$crate::map::LockMap {
+                self.inner.lock_map()
+            }
+        }
+
+        impl<T: Default> Default for $Lock<T> {
+            #[doc = concat!("A ", $what, " holding `T::default()`, whose class is the caller's location.")]
+            #[track_caller]
+            fn default() -> $Lock<T> {
+                $Lock::new(T::default())
+            }
+        }
+
+        impl<T> From<T> for $Lock<T> {
+            #[doc = concat!("A new unlocked ", $what, " holding `t`, whose class is the caller's location.")]
+            #[track_caller]
+            fn from(t: T) -> $Lock<T> {
+                $Lock::new(t)
+            }
+        }
+    };
+}
+pub(crate) use common_lock_api;
+
 #[cfg(test)]
 mod tests {
     use super::*;

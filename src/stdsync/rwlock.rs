@@ -11,7 +11,6 @@ use lock_api::GuardNoSend;
 
 use super::poison::{self, Flag};
 use crate::class::LockClass;
-use crate::map::LockMap;
 
 /// A reader-writer lock with the API of [`std::sync::RwLock`], checked by lockdep.
 ///
@@ -127,48 +126,9 @@ impl<T: ?Sized> RwLock<T> {
             None => Err(TryLockError::WouldBlock),
         }
     }
-
-    /// Is the lock poisoned? Another thread may poison it at any time, so
-    /// `false` is only a snapshot.
-    #[inline]
-    pub fn is_poisoned(&self) -> bool {
-        self.poison.get()
-    }
-
-    /// Clears the poisoned state, e.g. after the data was repaired.
-    #[inline]
-    pub fn clear_poison(&self) {
-        self.poison.clear();
-    }
-
-    /// A mutable reference to the data without locking, in `Err` if the lock
-    /// is poisoned.
-    pub fn get_mut(&mut self) -> LockResult<&mut T> {
-        let data = self.inner.get_mut();
-        poison::map_result(self.poison.borrow(), |()| data)
-    }
-
-    /// The checker's handle for this lock (a lockdep extra, not in std).
-    pub const fn lock_map(&self) -> &LockMap {
-        self.inner.lock_map()
-    }
 }
 
-impl<T: Default> Default for RwLock<T> {
-    /// A lock holding `T::default()`, whose class is the caller's location.
-    #[track_caller]
-    fn default() -> RwLock<T> {
-        RwLock::new(T::default())
-    }
-}
-
-impl<T> From<T> for RwLock<T> {
-    /// A new unlocked lock holding `t`, whose class is the caller's location.
-    #[track_caller]
-    fn from(t: T) -> RwLock<T> {
-        RwLock::new(t)
-    }
-}
+super::poison::common_lock_api!(RwLock, "lock");
 
 impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
     /// As std: `RwLock { data: .., poisoned: false, .. }`, with `data:
