@@ -45,6 +45,15 @@
 //! `LOCKDEP_ON_REPORT=panic|abort` (or [`set_on_report`]) makes them fatal;
 //! `LOCKDEP=0` (or [`set_enabled`]) turns checking off.
 //!
+//! ## Dumps and the `lockdep` command
+//!
+//! With `LOCKDEP_DUMP_DIR=dir` every process writes its reports and class
+//! graph to `dir/<program>-<pid>.json` ([`dump`]). The `lockdep` command
+//! (feature `cli`) shows them, merges the graphs of many processes to find
+//! cycles that no single process saw, checks them against a baseline for CI
+//! (text, JSON, SARIF, GitHub annotations) and draws the graph; its logic is
+//! in [`tools`]. See `docs/ci.md`.
+//!
 //! ## Environment variables
 //!
 //! `LOCKDEP`, `LOCKDEP_ON_REPORT`, `LOCKDEP_BACKTRACE`, `LOCKDEP_MAX_CLASSES`,
@@ -59,6 +68,7 @@ pub mod report;
 pub mod scenario;
 pub mod snapshot;
 pub mod sync;
+pub mod tools;
 mod trace;
 
 pub use class::LockClass;
