@@ -48,7 +48,7 @@
 //! ## Dumps and the `lockdep` command
 //!
 //! With `LOCKDEP_DUMP_DIR=dir` every process writes its reports and class
-//! graph to `dir/<program>-<pid>.json` ([`dump`]). The `lockdep` command
+//! graph to `dir/<program>-<pid>.json` ([`mod@dump`]). The `lockdep` command
 //! (feature `cli`) shows them, merges the graphs of many processes to find
 //! cycles that no single process saw, checks them against a baseline for CI
 //! (text, JSON, SARIF, GitHub annotations) and draws the graph; its logic is

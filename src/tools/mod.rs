@@ -2,7 +2,7 @@
 //! with the `cli` feature): everything it does with [`Dump`](crate::Dump)s,
 //! as plain functions over data, so other tools and tests can use it too.
 //!
-//! - [`merge`]: unions the class graphs of many processes' dumps and finds
+//! - [`mod@merge`]: unions the class graphs of many processes' dumps and finds
 //!   the cycles that no single process saw (`lockdep merge`);
 //! - [`baseline`]: the file of known reports `lockdep check --baseline`
 //!   compares against, matched by [`Report::fingerprint`](crate::Report::fingerprint);
