@@ -46,6 +46,15 @@
 //! `LOCKDEP_ON_REPORT=panic|abort` (or [`set_on_report`]) makes them fatal;
 //! `LOCKDEP=0` (or [`set_enabled`]) turns checking off.
 //!
+//! ## Dumps and the `lockdep` command
+//!
+//! With `LOCKDEP_DUMP_DIR=dir` every process writes its reports and class
+//! graph to `dir/<program>-<pid>.json` ([`mod@dump`]). The `lockdep` command
+//! (feature `cli`) shows them, merges the graphs of many processes to find
+//! cycles that no single process saw, checks them against a baseline for CI
+//! (text, JSON, SARIF, GitHub annotations) and draws the graph; its logic is
+//! in [`tools`]. See `docs/ci.md`.
+//!
 //! ## Environment variables
 //!
 //! `LOCKDEP`, `LOCKDEP_ON_REPORT`, `LOCKDEP_BACKTRACE`, `LOCKDEP_MAX_CLASSES`,
@@ -63,6 +72,7 @@ pub mod stdsync;
 pub mod sync;
 pub mod testing;
 pub mod thread;
+pub mod tools;
 mod trace;
 
 /// Runs the code blocks of `docs/migrating.md` as doctests.

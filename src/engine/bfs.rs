@@ -20,11 +20,25 @@
 use std::collections::VecDeque;
 
 use petgraph::Direction;
-use petgraph::graph::{EdgeIndex, NodeIndex};
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 
-use super::graph::{DepMask, Graph};
+use super::graph::{DepMask, Edge};
 use crate::class::Node;
+
+/// An edge weight the search can walk: the set of dependency types on it
+/// (a [`DepMask`] value). The engine's [`Edge`] is one; so is the edge of the
+/// merged graph of `lockdep merge` (`tools::merge`), which reuses this search.
+pub(crate) trait DepEdge {
+    /// The dependency types on the edge, as [`DepMask`] bits.
+    fn dep(&self) -> u8;
+}
+
+impl DepEdge for Edge {
+    fn dep(&self) -> u8 {
+        self.dep.0
+    }
+}
 
 /// One visited (class, arrival state).
 struct Visit {
@@ -42,15 +56,16 @@ struct Visit {
 /// - `to_needs_n`: the hop after the path leaves `to` as a shared holder (the
 ///   held lock is a reader), so the path must not end with a `-(xR)->` hop.
 ///
+/// Nodes are indices into `g` (the engine's `class * 8 + subclass`).
+///
 /// Returns the edges of the path in order, or `None` if there is no strong path.
-pub(crate) fn strong_path(
-    graph: &Graph,
+pub(crate) fn strong_path<N, E: DepEdge>(
+    g: &DiGraph<N, E, u32>,
     from: Node,
     from_only_xr: bool,
     to: Node,
     to_needs_n: bool,
 ) -> Option<Vec<EdgeIndex<u32>>> {
-    let g = &graph.g;
     if from as usize >= g.node_count() || to as usize >= g.node_count() {
         return None;
     }
@@ -70,7 +85,7 @@ pub(crate) fn strong_path(
     while let Some(vi) = queue.pop_front() {
         let (node, only_xr) = (visits[vi].node, visits[vi].only_xr);
         for e in g.edges_directed(NodeIndex::new(node as usize), Direction::Outgoing) {
-            let mut dep = e.weight().dep.0;
+            let mut dep = e.weight().dep();
             if only_xr {
                 dep &= !DepMask::S_ANY;
             }
@@ -117,7 +132,7 @@ fn path_to(visits: &[Visit], mut i: usize) -> Vec<EdgeIndex<u32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::graph::{Edge, Origin};
+    use crate::engine::graph::{Graph, Origin};
     use crate::map::Mode;
     use crate::report::ThreadInfo;
     use std::panic::Location;
@@ -157,8 +172,8 @@ mod tests {
         add(&mut g, 0, 1, W, W);
         add(&mut g, 1, 2, W, W);
         add(&mut g, 0, 2, W, W);
-        assert_eq!(strong_path(&g, 0, false, 2, false).unwrap().len(), 1);
-        assert!(strong_path(&g, 2, false, 0, false).is_none());
+        assert_eq!(strong_path(&g.g, 0, false, 2, false).unwrap().len(), 1);
+        assert!(strong_path(&g.g, 2, false, 0, false).is_none());
     }
 
     #[test]
@@ -167,20 +182,20 @@ mod tests {
         let mut g = Graph::default();
         add(&mut g, 0, 1, W, RR);
         add(&mut g, 1, 2, RR, W);
-        assert!(strong_path(&g, 0, false, 2, false).is_none());
+        assert!(strong_path(&g.g, 0, false, 2, false).is_none());
         // The same with 1 left as a writer is strong.
         add(&mut g, 1, 2, W, W);
-        assert_eq!(strong_path(&g, 0, false, 2, false).unwrap().len(), 2);
+        assert_eq!(strong_path(&g.g, 0, false, 2, false).unwrap().len(), 2);
     }
 
     #[test]
     fn end_state_matters_when_prev_is_a_reader() {
         let mut g = Graph::default();
         add(&mut g, 0, 1, W, RR); // ends with xR
-        assert!(strong_path(&g, 0, false, 1, true).is_none());
-        assert!(strong_path(&g, 0, false, 1, false).is_some());
+        assert!(strong_path(&g.g, 0, false, 1, true).is_none());
+        assert!(strong_path(&g.g, 0, false, 1, false).is_some());
         add(&mut g, 0, 1, W, R); // now also xN
-        assert!(strong_path(&g, 0, false, 1, true).is_some());
+        assert!(strong_path(&g.g, 0, false, 1, true).is_some());
     }
 
     #[test]
@@ -193,7 +208,7 @@ mod tests {
         add(&mut g, 0, 2, W, W);
         add(&mut g, 2, 1, W, W);
         add(&mut g, 1, 3, R, W);
-        let path = strong_path(&g, 0, false, 3, false).expect("strong path via 2");
+        let path = strong_path(&g.g, 0, false, 3, false).expect("strong path via 2");
         assert_eq!(path.len(), 3);
     }
 }

@@ -113,7 +113,7 @@ fn check_prev_add(
     }
     let to_needs_n = prev.mode.is_read();
     if let Some(path) = bfs::strong_path(
-        g,
+        &g.g,
         next.node,
         next.mode == Mode::RecursiveRead,
         prev.node,

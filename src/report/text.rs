@@ -7,6 +7,12 @@
 //! usage string and wait-type suffix (`{+.+.}-{0:0}`) describe irq states this
 //! checker has no model of, so lock lines end at the class name:
 //! `0000000000000007 (&mm->mmap_sem), at: src/mm.rs:12:9`.
+//!
+//! The identity line names the report's process (`lockdep 0.1.0 abba pid
+//! 4242`), so a report read back from a dump renders exactly as it was
+//! printed. A cycle `lockdep merge` found across processes adds
+//! `(process name[pid])` to each chain entry's site line and prints its note
+//! under "other info".
 
 use std::fmt::Write as _;
 
@@ -29,7 +35,7 @@ pub fn render(r: &Report) -> String {
         out,
         "\n{}\n{title}\n{}\n{}",
         "=".repeat(rule_len),
-        ident(),
+        ident(r),
         "-".repeat(rule_len)
     );
     match r.kind {
@@ -49,21 +55,15 @@ pub fn render(r: &Report) -> String {
     out
 }
 
-/// The identity line under the title (the kernel's release/version/taint line).
-fn ident() -> String {
-    let program = std::env::args()
-        .next()
-        .and_then(|a| {
-            std::path::Path::new(&a)
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-        })
-        .unwrap_or_else(|| "?".into());
+/// The identity line under the title (the kernel's release/version/taint
+/// line): the checker's version and the process the report happened in, so
+/// that a report read back from a dump (`lockdep show`) renders as printed.
+fn ident(r: &Report) -> String {
     format!(
         "lockdep {} {} pid {}",
         env!("CARGO_PKG_VERSION"),
-        program,
-        std::process::id()
+        r.process.program,
+        r.process.pid
     )
 }
 
@@ -87,14 +87,28 @@ fn circular(out: &mut String, r: &Report) {
         lock_line(next),
         lock_line(prev)
     );
+    // A cycle `lockdep merge` found across processes says which process
+    // recorded each edge; one found in-process does not repeat its own.
+    let cross_process = r.chain.iter().any(|e| e.process != r.process);
     for e in &r.chain {
         let _ = writeln!(out, "\n-> #{} ({}):", e.index, e.class.name);
-        let _ = writeln!(out, "       {} [{}]", e.location, e.thread);
+        if cross_process {
+            let _ = writeln!(
+                out,
+                "       {} [{}] (process {})",
+                e.location, e.thread, e.process
+            );
+        } else {
+            let _ = writeln!(out, "       {} [{}]", e.location, e.thread);
+        }
         for f in &e.stack {
             let _ = writeln!(out, "       {f}");
         }
     }
     out.push_str("\nother info that might help us debug this:\n\n");
+    if let Some(note) = &r.note {
+        let _ = write!(out, " {note}\n\n");
+    }
     // chain[0] = prev (#N), chain[1] = C(N-1), last = next (#0).
     let parent = r
         .chain
