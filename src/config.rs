@@ -15,7 +15,7 @@
 //! | `LOCKDEP_MAX_EDGES` | integer | 32768 |
 //! | `LOCKDEP_MAX_CHAINS` | integer | 65536 |
 //! | `LOCKDEP_MAX_DEPTH` | integer (held locks per thread) | 48 |
-//! | `LOCKDEP_DUMP_DIR` | directory: write `<program>-<pid>.json` there after each report and at exit (see [`dump`](crate::dump)) | unset |
+//! | `LOCKDEP_DUMP_DIR` | directory: write `<program>-<pid>.json` there after each report and at exit (see [`dump`](mod@crate::dump)) | unset |
 
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 

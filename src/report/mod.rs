@@ -4,7 +4,7 @@
 //! The engine builds a [`Report`] under its lock with *raw* stack traces; the
 //! dispatcher de-duplicates it (each distinct problem is reported once, by kind
 //! and classes), symbolises the traces, renders the kernel-style splat
-//! ([`text`]) and applies the [`OnReport`](crate::OnReport) policy, all after
+//! ([`text`]) and applies the [`OnReport`] policy, all after
 //! every internal lock has been released.
 
 pub mod text;

@@ -53,7 +53,7 @@ enum Serializer {
     Class(&'static LockClass),
 }
 
-/// A sequence count (the kernel's `seqcount_t`); see the [module docs](self).
+/// A sequence count (the kernel's `seqcount_t`); see the module docs of `lockdep::sync::seqcount`.
 ///
 /// ```
 /// use lockdep::SeqCount;
