@@ -101,66 +101,12 @@ impl Dump {
     /// Reads and checks the dump in file `path`.
     pub fn read(path: &Path) -> Result<Dump, DumpError> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| DumpError {
-            file: origin.clone(),
-            line: 0,
-            column: 0,
-            message: format!("cannot read: {e}"),
-        })?;
-        Dump::parse(&text, &origin)
+        Dump::parse(&read_text(path, &origin)?, &origin)
     }
 
     /// Parses and checks a dump; `origin` names it in errors (a file name).
     pub fn parse(text: &str, origin: &str) -> Result<Dump, DumpError> {
-        #[derive(Deserialize)]
-        struct Header {
-            format: Option<serde_json::Value>,
-            version: Option<serde_json::Value>,
-        }
-        let at = |e: serde_json::Error| DumpError::from_json(origin, e);
-        let no_pos = |message: String| DumpError {
-            file: origin.to_owned(),
-            line: 0,
-            column: 0,
-            message,
-        };
-        if text.trim().is_empty() {
-            return Err(no_pos(String::from(
-                "empty file: expected a lockdep dump (JSON)",
-            )));
-        }
-        if !text.trim_start().starts_with('{') {
-            // Syntax errors first; valid JSON that is not an object (serde
-            // would read an array as a struct's fields in order) is not a dump.
-            serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(at)?;
-            return Err(no_pos(String::from(
-                "not a lockdep dump: the document is not a JSON object",
-            )));
-        }
-        let header: Header = serde_json::from_str(text).map_err(at)?;
-        match header.format {
-            Some(serde_json::Value::String(f)) if f == FORMAT => {}
-            Some(other) => {
-                return Err(no_pos(format!(
-                    "not a lockdep dump: \"format\" is {other}, expected \"{FORMAT}\""
-                )));
-            }
-            None => {
-                return Err(no_pos(format!(
-                    "not a lockdep dump: no \"format\": \"{FORMAT}\" field"
-                )));
-            }
-        }
-        match header.version {
-            Some(v) if v.as_u64() == Some(VERSION as u64) => {}
-            Some(v) => {
-                return Err(no_pos(format!(
-                    "unsupported schema version {v}: this lockdep reads version {VERSION}"
-                )));
-            }
-            None => return Err(no_pos(String::from("no \"version\" field"))),
-        }
-        let mut dump: Dump = serde_json::from_str(text).map_err(at)?;
+        let mut dump: Dump = parse_versioned(text, origin, "dump", FORMAT, VERSION)?;
         // `title` was added within version 1: a dump without it gets the kind's.
         for r in &mut dump.reports {
             if r.title.is_empty() {
@@ -169,6 +115,79 @@ impl Dump {
         }
         Ok(dump)
     }
+}
+
+/// The text of file `path` (`origin` names it in the error).
+pub(crate) fn read_text(path: &Path, origin: &str) -> Result<String, DumpError> {
+    std::fs::read_to_string(path).map_err(|e| DumpError {
+        file: origin.to_owned(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read: {e}"),
+    })
+}
+
+/// Parses a versioned JSON document of ours (a dump, a baseline): checks
+/// that it is a non-empty JSON object whose `"format"` is `format` and whose
+/// `"version"` is `version` before reading it as a `T`, so every error says
+/// what is wrong (`what` names the kind of document) and, where the problem
+/// is at one place, its line and column.
+pub(crate) fn parse_versioned<T: serde::de::DeserializeOwned>(
+    text: &str,
+    origin: &str,
+    what: &str,
+    format: &str,
+    version: u32,
+) -> Result<T, DumpError> {
+    #[derive(Deserialize)]
+    struct Header {
+        format: Option<serde_json::Value>,
+        version: Option<serde_json::Value>,
+    }
+    let at = |e: serde_json::Error| DumpError::from_json(origin, e);
+    let no_pos = |message: String| DumpError {
+        file: origin.to_owned(),
+        line: 0,
+        column: 0,
+        message,
+    };
+    if text.trim().is_empty() {
+        return Err(no_pos(format!(
+            "empty file: expected a lockdep {what} (JSON)"
+        )));
+    }
+    if !text.trim_start().starts_with('{') {
+        // Syntax errors first; valid JSON that is not an object (serde
+        // would read an array as a struct's fields in order) is not ours.
+        serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(at)?;
+        return Err(no_pos(format!(
+            "not a lockdep {what}: the document is not a JSON object"
+        )));
+    }
+    let header: Header = serde_json::from_str(text).map_err(at)?;
+    match header.format {
+        Some(serde_json::Value::String(f)) if f == format => {}
+        Some(other) => {
+            return Err(no_pos(format!(
+                "not a lockdep {what}: \"format\" is {other}, expected \"{format}\""
+            )));
+        }
+        None => {
+            return Err(no_pos(format!(
+                "not a lockdep {what}: no \"format\": \"{format}\" field"
+            )));
+        }
+    }
+    match header.version {
+        Some(v) if v.as_u64() == Some(u64::from(version)) => {}
+        Some(v) => {
+            return Err(no_pos(format!(
+                "unsupported schema version {v}: this lockdep reads version {version}"
+            )));
+        }
+        None => return Err(no_pos(String::from("no \"version\" field"))),
+    }
+    serde_json::from_str(text).map_err(at)
 }
 
 /// Why a dump (or another JSON input of the `lockdep` command) could not be read.

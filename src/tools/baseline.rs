@@ -110,53 +110,12 @@ impl Baseline {
     /// Reads and checks the baseline in file `path`.
     pub fn read(path: &Path) -> Result<Baseline, DumpError> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| DumpError {
-            file: origin.clone(),
-            line: 0,
-            column: 0,
-            message: format!("cannot read: {e}"),
-        })?;
-        Baseline::parse(&text, &origin)
+        Baseline::parse(&crate::dump::read_text(path, &origin)?, &origin)
     }
 
     /// Parses and checks a baseline; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Baseline, DumpError> {
-        #[derive(Deserialize)]
-        struct Header {
-            format: Option<serde_json::Value>,
-            version: Option<serde_json::Value>,
-        }
-        let at = |e: serde_json::Error| DumpError::from_json(origin, e);
-        let header: Header = serde_json::from_str(text).map_err(at)?;
-        let no_pos = |message: String| DumpError {
-            file: origin.to_owned(),
-            line: 0,
-            column: 0,
-            message,
-        };
-        match header.format {
-            Some(serde_json::Value::String(f)) if f == FORMAT => {}
-            Some(other) => {
-                return Err(no_pos(format!(
-                    "not a lockdep baseline: \"format\" is {other}, expected \"{FORMAT}\""
-                )));
-            }
-            None => {
-                return Err(no_pos(format!(
-                    "not a lockdep baseline: no \"format\": \"{FORMAT}\" field"
-                )));
-            }
-        }
-        match header.version {
-            Some(v) if v.as_u64() == Some(VERSION as u64) => {}
-            Some(v) => {
-                return Err(no_pos(format!(
-                    "unsupported baseline version {v}: this lockdep reads version {VERSION}"
-                )));
-            }
-            None => return Err(no_pos(String::from("no \"version\" field"))),
-        }
-        serde_json::from_str(text).map_err(at)
+        crate::dump::parse_versioned(text, origin, "baseline", FORMAT, VERSION)
     }
 }
 
@@ -199,7 +158,7 @@ mod tests {
             "b.json",
         )
         .unwrap_err();
-        assert!(e.message.contains("unsupported baseline version 7"), "{e}");
+        assert!(e.message.contains("unsupported schema version 7"), "{e}");
         let e = Baseline::parse("{\"format\": ", "b.json").unwrap_err();
         assert!(e.message.contains("truncated"), "{e}");
     }
