@@ -77,6 +77,9 @@ pub(crate) struct HeldStack {
     pub(crate) off: bool,
     /// Name and id, captured on first use (they cannot be read at thread exit).
     thread: Option<ThreadInfo>,
+    /// This thread's [`thread_token`], captured on first use.
+    #[cfg(feature = "send_guard")]
+    token: u64,
 }
 
 impl HeldStack {
@@ -86,6 +89,8 @@ impl HeldStack {
             key: INITIAL_KEY,
             off: false,
             thread: None,
+            #[cfg(feature = "send_guard")]
+            token: 0,
         }
     }
 
@@ -101,6 +106,10 @@ impl HeldStack {
         if self.locks.capacity() == 0 {
             self.locks.reserve(crate::config::max_depth());
             self.thread.get_or_insert_with(ThreadInfo::current);
+            #[cfg(feature = "send_guard")]
+            {
+                self.token = thread_token();
+            }
         }
         self.locks.push(entry);
         self.key = key;
@@ -140,6 +149,11 @@ impl Drop for HeldStack {
     /// Thread exit with locks still held (the kernel's `debug_check_no_locks_held`
     /// from `do_exit`).
     fn drop(&mut self) {
+        // With `send_guard`, a guard this thread took may live on in another
+        // thread: locks left here are not a bug, and the check is off.
+        if cfg!(feature = "send_guard") {
+            return;
+        }
         if !self.locks.is_empty() && !self.off && crate::config::is_enabled() {
             let thread = self.thread();
             let held = std::mem::take(&mut self.locks);
@@ -156,9 +170,69 @@ thread_local! {
 /// further up this thread's call stack (re-entry) or being torn down.
 #[inline]
 pub(crate) fn with<R>(f: impl FnOnce(&mut HeldStack) -> R) -> Option<R> {
-    HELD.try_with(|cell| cell.try_borrow_mut().ok().map(|mut held| f(&mut held)))
-        .ok()
-        .flatten()
+    HELD.try_with(|cell| {
+        cell.try_borrow_mut().ok().map(|mut held| {
+            #[cfg(feature = "send_guard")]
+            foreign::drain(&mut held);
+            f(&mut held)
+        })
+    })
+    .ok()
+    .flatten()
+}
+
+/// Releases done on other threads (`send_guard`): a guard dropped on a
+/// thread other than the one that took it posts `(owner, lock)` here, and the
+/// owner removes the entry before its next lock event. The check costs one
+/// atomic load while the mailbox is empty.
+#[cfg(feature = "send_guard")]
+pub(crate) mod foreign {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use parking_lot::Mutex as RawMutex;
+
+    use super::HeldStack;
+
+    /// `(owner token, lock instance)`; an internal lock, held briefly.
+    static MAILBOX: RawMutex<Vec<(u64, u64)>> = RawMutex::new(Vec::new());
+    /// Entries in `MAILBOX`.
+    static PENDING: AtomicUsize = AtomicUsize::new(0);
+
+    /// Posts the release of `instance` to thread `owner`.
+    pub(crate) fn post(owner: u64, instance: u64) {
+        MAILBOX.lock().push((owner, instance));
+        PENDING.fetch_add(1, Ordering::Release);
+    }
+
+    /// Applies the releases posted to this thread.
+    #[inline]
+    pub(crate) fn drain(h: &mut HeldStack) {
+        if PENDING.load(Ordering::Acquire) != 0 && h.token != 0 {
+            drain_slow(h);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn drain_slow(h: &mut HeldStack) {
+        let mut mine = Vec::new();
+        {
+            let mut mailbox = MAILBOX.lock();
+            mailbox.retain(|&(owner, instance)| {
+                let keep = owner != h.token;
+                if !keep {
+                    mine.push(instance);
+                }
+                keep
+            });
+            PENDING.fetch_sub(mine.len(), Ordering::Release);
+        }
+        for instance in mine {
+            if let Some(i) = h.find(instance) {
+                h.remove(i);
+            }
+        }
+    }
 }
 
 /// A small number unique to the calling thread (never 0), cheap to read.

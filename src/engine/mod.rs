@@ -271,9 +271,79 @@ pub fn reset() {
     report::clear();
 }
 
+/// What a guard keeps to release its acquisition: whether it was recorded
+/// and, with the `send_guard` feature, the thread whose held stack has it.
+/// Without the feature it is one `bool`, and releasing costs what it did.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Recorded {
+    yes: bool,
+    #[cfg(feature = "send_guard")]
+    owner: u64,
+}
+
+impl Recorded {
+    /// Not recorded (checking off, or already released).
+    pub(crate) const NO: Recorded = Recorded {
+        yes: false,
+        #[cfg(feature = "send_guard")]
+        owner: 0,
+    };
+
+    /// The result of an acquisition by the calling thread.
+    #[inline]
+    pub(crate) fn new(yes: bool) -> Recorded {
+        Recorded {
+            yes,
+            #[cfg(feature = "send_guard")]
+            owner: if yes { held::thread_token() } else { 0 },
+        }
+    }
+
+    /// Is the calling thread the one whose held stack has the entry? (Always,
+    /// without `send_guard`: a guard cannot leave its thread.)
+    #[inline]
+    fn on_owner(self) -> bool {
+        #[cfg(feature = "send_guard")]
+        {
+            self.owner == held::thread_token()
+        }
+        #[cfg(not(feature = "send_guard"))]
+        {
+            true
+        }
+    }
+
+    /// Releases the acquisition, if recorded, and marks it released. On a
+    /// thread other than the owner (`send_guard`), the release is posted to
+    /// the owner, which applies it before its next lock event (the kernel's
+    /// non-owner release).
+    #[track_caller]
+    #[inline]
+    pub(crate) fn release(&mut self, map: &LockMap) {
+        if !self.yes {
+            return;
+        }
+        if self.on_owner() {
+            release(map, Location::caller());
+        } else {
+            #[cfg(feature = "send_guard")]
+            held::foreign::post(self.owner, map.instance_if_used());
+        }
+        *self = Recorded::NO;
+    }
+
+    /// Changes the entry's mode (a downgrade), on the owner's stack; a guard
+    /// that moved to another thread is no longer tracked there.
+    pub(crate) fn change_mode(self, map: &LockMap, mode: Mode) {
+        if self.yes && self.on_owner() {
+            change_mode(map, mode);
+        }
+    }
+}
+
 /// Changes the mode of this thread's topmost entry for `map` in place (a
 /// write downgraded to a read). Not validated: a downgrade cannot block.
-pub(crate) fn change_mode(map: &LockMap, mode: Mode) {
+fn change_mode(map: &LockMap, mode: Mode) {
     let instance = map.instance_if_used();
     held::with(|h| {
         if let Some(i) = h.find(instance) {

@@ -6,7 +6,7 @@ use std::panic::Location;
 use std::time::{Duration, Instant};
 
 use crate::class::LockClass;
-use crate::engine::{self, Flags};
+use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
 
 /// A mutual-exclusion lock: `parking_lot::Mutex` plus a [`LockMap`].
@@ -74,7 +74,7 @@ impl<T: ?Sized> Mutex<T> {
     /// locks of one class in a fixed order (the kernel's `mutex_lock_nested`).
     #[track_caller]
     pub fn lock_nested(&self, subclass: u8) -> MutexGuard<'_, T> {
-        let recorded = self.map.lock(Mode::Exclusive, subclass, None);
+        let recorded = Recorded::new(self.map.lock(Mode::Exclusive, subclass, None));
         MutexGuard {
             lock: self,
             inner: self.inner.lock(),
@@ -89,7 +89,7 @@ impl<T: ?Sized> Mutex<T> {
     /// several locks of this class may then be held at once, in any order.
     #[track_caller]
     pub fn lock_nest_lock<'a>(&'a self, nest: &'a LockMap) -> MutexGuard<'a, T> {
-        let recorded = self.map.lock(Mode::Exclusive, 0, Some(nest));
+        let recorded = Recorded::new(self.map.lock(Mode::Exclusive, 0, Some(nest)));
         MutexGuard {
             lock: self,
             inner: self.inner.lock(),
@@ -130,7 +130,14 @@ impl<T: ?Sized> Mutex<T> {
         inner: parking_lot::MutexGuard<'a, T>,
         at: &'static Location<'static>,
     ) -> MutexGuard<'a, T> {
-        let recorded = engine::acquire(&self.map, Mode::Exclusive, 0, Flags::TRYLOCK, None, at);
+        let recorded = Recorded::new(engine::acquire(
+            &self.map,
+            Mode::Exclusive,
+            0,
+            Flags::TRYLOCK,
+            None,
+            at,
+        ));
         MutexGuard {
             lock: self,
             inner,
@@ -185,13 +192,14 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 }
 
 /// RAII guard of a [`Mutex`]; the lock is released (and the checker told)
-/// when it drops. `!Send`: the held-lock stack is per thread.
+/// when it drops. `!Send` (the held-lock stack is per thread), unless the
+/// `send_guard` feature is on: see `docs/migrating.md`.
 #[must_use = "if unused the Mutex will immediately unlock"]
 #[clippy::has_significant_drop]
 pub struct MutexGuard<'a, T: ?Sized> {
     lock: &'a Mutex<T>,
     inner: parking_lot::MutexGuard<'a, T>,
-    recorded: bool,
+    recorded: Recorded,
     /// How it was acquired, to re-acquire it the same way after a wait.
     subclass: u8,
     nest: Option<&'a LockMap>,
@@ -209,12 +217,19 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     #[track_caller]
     pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
         let at = Location::caller();
-        s.lock.map.release_if(s.recorded);
+        s.recorded.release(&s.lock.map);
         let (map, subclass, nest) = (&s.lock.map, s.subclass, s.nest);
         let recorded = &mut s.recorded;
         parking_lot::MutexGuard::unlocked(&mut s.inner, || {
             let out = f();
-            *recorded = engine::acquire(map, Mode::Exclusive, subclass, Flags::NONE, nest, at);
+            *recorded = Recorded::new(engine::acquire(
+                map,
+                Mode::Exclusive,
+                subclass,
+                Flags::NONE,
+                nest,
+                at,
+            ));
             out
         })
     }
@@ -229,16 +244,16 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         at: &'static Location<'static>,
         wait: impl FnOnce(&mut parking_lot::MutexGuard<'a, T>) -> R,
     ) -> R {
-        self.lock.map.release_if(self.recorded);
+        self.recorded.release(&self.lock.map);
         let out = wait(&mut self.inner);
-        self.recorded = engine::acquire(
+        self.recorded = Recorded::new(engine::acquire(
             &self.lock.map,
             Mode::Exclusive,
             self.subclass,
             Flags::NONE,
             self.nest,
             at,
-        );
+        ));
         out
     }
 }
@@ -258,7 +273,7 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        self.lock.map.release_if(self.recorded);
+        self.recorded.release(&self.lock.map);
     }
 }
 

@@ -20,7 +20,7 @@ use std::panic::Location;
 use std::time::{Duration, Instant};
 
 use crate::class::LockClass;
-use crate::engine::{self, Flags};
+use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
 
 /// A reader-writer lock: `parking_lot::RwLock` plus a [`LockMap`].
@@ -76,7 +76,7 @@ impl<T: ?Sized> RwLock<T> {
     /// As [`read`](Self::read), in subclass `subclass`.
     #[track_caller]
     pub fn read_nested(&self, subclass: u8) -> RwLockReadGuard<'_, T> {
-        let recorded = self.map.lock(Mode::Read, subclass, None);
+        let recorded = Recorded::new(self.map.lock(Mode::Read, subclass, None));
         RwLockReadGuard {
             lock: self,
             inner: self.inner.read(),
@@ -88,7 +88,7 @@ impl<T: ?Sized> RwLock<T> {
     /// taken while this thread already holds a read of the same class.
     #[track_caller]
     pub fn read_recursive(&self) -> RwLockReadGuard<'_, T> {
-        let recorded = self.map.lock(Mode::RecursiveRead, 0, None);
+        let recorded = Recorded::new(self.map.lock(Mode::RecursiveRead, 0, None));
         RwLockReadGuard {
             lock: self,
             inner: self.inner.read(),
@@ -105,7 +105,7 @@ impl<T: ?Sized> RwLock<T> {
     /// As [`write`](Self::write), in subclass `subclass`.
     #[track_caller]
     pub fn write_nested(&self, subclass: u8) -> RwLockWriteGuard<'_, T> {
-        let recorded = self.map.lock(Mode::Exclusive, subclass, None);
+        let recorded = Recorded::new(self.map.lock(Mode::Exclusive, subclass, None));
         RwLockWriteGuard {
             lock: self,
             inner: self.inner.write(),
@@ -117,7 +117,7 @@ impl<T: ?Sized> RwLock<T> {
     /// readers and writers; a non-recursive read to the checker.
     #[track_caller]
     pub fn upgradable_read(&self) -> RwLockUpgradableReadGuard<'_, T> {
-        let recorded = self.map.lock(Mode::Read, 0, None);
+        let recorded = Recorded::new(self.map.lock(Mode::Read, 0, None));
         RwLockUpgradableReadGuard {
             lock: self,
             inner: Some(self.inner.upgradable_read()),
@@ -180,7 +180,14 @@ impl<T: ?Sized> RwLock<T> {
     pub fn try_upgradable_read(&self) -> Option<RwLockUpgradableReadGuard<'_, T>> {
         let at = Location::caller();
         self.inner.try_upgradable_read().map(|g| {
-            let recorded = engine::acquire(&self.map, Mode::Read, 0, Flags::TRYLOCK, None, at);
+            let recorded = Recorded::new(engine::acquire(
+                &self.map,
+                Mode::Read,
+                0,
+                Flags::TRYLOCK,
+                None,
+                at,
+            ));
             RwLockUpgradableReadGuard {
                 lock: self,
                 inner: Some(g),
@@ -194,7 +201,14 @@ impl<T: ?Sized> RwLock<T> {
         inner: parking_lot::RecursiveRwLockReadGuard<'a, T>,
         at: &'static Location<'static>,
     ) -> RwLockReadGuard<'a, T> {
-        let recorded = engine::acquire(&self.map, Mode::Read, 0, Flags::TRYLOCK, None, at);
+        let recorded = Recorded::new(engine::acquire(
+            &self.map,
+            Mode::Read,
+            0,
+            Flags::TRYLOCK,
+            None,
+            at,
+        ));
         RwLockReadGuard {
             lock: self,
             inner,
@@ -207,7 +221,14 @@ impl<T: ?Sized> RwLock<T> {
         inner: parking_lot::RecursiveRwLockWriteGuard<'a, T>,
         at: &'static Location<'static>,
     ) -> RwLockWriteGuard<'a, T> {
-        let recorded = engine::acquire(&self.map, Mode::Exclusive, 0, Flags::TRYLOCK, None, at);
+        let recorded = Recorded::new(engine::acquire(
+            &self.map,
+            Mode::Exclusive,
+            0,
+            Flags::TRYLOCK,
+            None,
+            at,
+        ));
         RwLockWriteGuard {
             lock: self,
             inner,
@@ -270,7 +291,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
 pub struct RwLockReadGuard<'a, T: ?Sized> {
     lock: &'a RwLock<T>,
     inner: parking_lot::RecursiveRwLockReadGuard<'a, T>,
-    recorded: bool,
+    recorded: Recorded,
 }
 
 /// Exclusive guard of a [`RwLock`].
@@ -279,7 +300,7 @@ pub struct RwLockReadGuard<'a, T: ?Sized> {
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
     lock: &'a RwLock<T>,
     inner: parking_lot::RecursiveRwLockWriteGuard<'a, T>,
-    recorded: bool,
+    recorded: Recorded,
 }
 
 /// Upgradable read guard of a [`RwLock`].
@@ -289,7 +310,7 @@ pub struct RwLockUpgradableReadGuard<'a, T: ?Sized> {
     lock: &'a RwLock<T>,
     /// `None` only while being upgraded.
     inner: Option<parking_lot::RecursiveRwLockUpgradableReadGuard<'a, T>>,
-    recorded: bool,
+    recorded: Recorded,
 }
 
 impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
@@ -300,9 +321,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         // SAFETY: `this` is never used or dropped again; each field is moved out exactly once.
         let (lock, inner, recorded) =
             unsafe { (this.lock, std::ptr::read(&this.inner), this.recorded) };
-        if recorded {
-            engine::change_mode(&lock.map, Mode::Read);
-        }
+        recorded.change_mode(&lock.map, Mode::Read);
         RwLockReadGuard {
             lock,
             inner: parking_lot::RecursiveRwLockWriteGuard::downgrade(inner),
@@ -318,9 +337,15 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     pub fn upgrade(mut s: Self) -> RwLockWriteGuard<'a, T> {
         let at = Location::caller();
         let lock = s.lock;
-        lock.map.release_if(s.recorded);
-        s.recorded = false;
-        let recorded = engine::acquire(&lock.map, Mode::Exclusive, 0, Flags::NONE, None, at);
+        s.recorded.release(&lock.map);
+        let recorded = Recorded::new(engine::acquire(
+            &lock.map,
+            Mode::Exclusive,
+            0,
+            Flags::NONE,
+            None,
+            at,
+        ));
         let inner = s.inner.take().expect("upgradable guard holds the lock");
         RwLockWriteGuard {
             lock,
@@ -332,7 +357,7 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     /// Turns the upgradable read into a plain read (cannot block).
     pub fn downgrade(mut s: Self) -> RwLockReadGuard<'a, T> {
         let inner = s.inner.take().expect("upgradable guard holds the lock");
-        let recorded = std::mem::replace(&mut s.recorded, false);
+        let recorded = std::mem::replace(&mut s.recorded, Recorded::NO);
         RwLockReadGuard {
             lock: s.lock,
             inner: parking_lot::RecursiveRwLockUpgradableReadGuard::downgrade(inner),
@@ -345,7 +370,7 @@ macro_rules! guard_impls {
     ($guard:ident) => {
         impl<T: ?Sized> Drop for $guard<'_, T> {
             fn drop(&mut self) {
-                self.lock.map.release_if(self.recorded);
+                self.recorded.release(&self.lock.map);
             }
         }
 
