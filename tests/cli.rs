@@ -366,6 +366,46 @@ fn check_fails_on_new_reports_and_a_baseline_accepts_known_ones() {
 }
 
 #[test]
+fn check_names_baseline_entries_no_longer_seen() {
+    let dir = scratch("stale");
+    let base = dir.join("known.json");
+    // The baseline knows abba's cycle and the ingest/flush one...
+    let all = three_programs("stale-all");
+    let run = lockdep(&[
+        "check".as_ref(),
+        all.as_os_str(),
+        "--write-baseline".as_ref(),
+        base.as_os_str(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // ...and today only ingest/flush ran: abba's entry is stale, not an error.
+    let run = lockdep(&[
+        "check".as_ref(),
+        ingest_flush().as_os_str(),
+        "--baseline".as_ref(),
+        base.as_os_str(),
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout,
+        "lockdep: no longer seen (fixed? then refresh the baseline with --write-baseline): \
+         circular_dependency &bank->ledger -> &bank->accounts\n\
+         lockdep: 1 report(s), 0 new, 1 known (baseline)\n"
+    );
+    let run = lockdep(&[
+        "check".as_ref(),
+        ingest_flush().as_os_str(),
+        "--baseline".as_ref(),
+        base.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(v["summary"]["stale"], 1);
+    assert_eq!(v["stale"][0]["kind"], "circular_dependency");
+}
+
+#[test]
 fn baseline_matching_ignores_line_numbers_threads_and_pids() {
     let dir = scratch("check-moved");
     let base = dir.join("known.json");

@@ -285,12 +285,21 @@ fn check(
     };
     let is_known = |r: &Report| base.as_ref().is_some_and(|b| b.contains(&r.fingerprint()));
     let (new, known): (Vec<&Report>, Vec<&Report>) = reports.iter().partition(|r| !is_known(r));
-    let summary = format!(
+    let stale = base.as_ref().map(|b| b.stale(reports)).unwrap_or_default();
+    let mut summary = String::new();
+    for e in &stale {
+        summary.push_str(&format!(
+            "lockdep: no longer seen (fixed? then refresh the baseline with --write-baseline): {} {}\n",
+            e.kind,
+            e.classes.join(" -> ")
+        ));
+    }
+    summary.push_str(&format!(
         "lockdep: {} report(s), {} new, {} known (baseline)\n",
         reports.len(),
         new.len(),
         known.len()
-    );
+    ));
     let baseline_name = baseline.map(|p| p.display().to_string());
     match format {
         CheckFormat::Text => {
@@ -310,8 +319,10 @@ fn check(
                     "reports": reports.len(),
                     "new": new.len(),
                     "known": known.len(),
+                    "stale": stale.len(),
                     "baseline": baseline_name,
                 },
+                "stale": stale,
                 "new": new,
                 "known": known,
             });

@@ -96,6 +96,17 @@ impl Baseline {
             .partition(|r| !self.contains(&r.fingerprint()))
     }
 
+    /// The entries no report matches any more (fixed problems, or renamed
+    /// classes): candidates for removal with `--write-baseline`.
+    pub fn stale<'a>(&'a self, reports: &[Report]) -> Vec<&'a BaselineEntry> {
+        let seen: std::collections::HashSet<String> =
+            reports.iter().map(Report::fingerprint).collect();
+        self.reports
+            .iter()
+            .filter(|e| !seen.contains(&e.fingerprint))
+            .collect()
+    }
+
     /// The baseline as pretty-printed JSON.
     pub fn to_json(&self) -> String {
         // Plain data with string keys: serialisation cannot fail.
