@@ -90,6 +90,7 @@ pub use map::{LockMap, LockMapGuard, Mode};
 pub use report::{ProcessInfo, Report, ReportKind, reports};
 pub use snapshot::graph;
 pub use sync::{
-    Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard,
-    RwLockWriteGuard, RwSem, SeqCount, SeqCountWriteGuard, WaitTimeoutResult,
+    Condvar, MappedMutexGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard, Mutex, MutexGuard,
+    RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard, RwSem, SeqCount,
+    SeqCountWriteGuard, WaitTimeoutResult, const_mutex, const_rwlock,
 };

@@ -2,11 +2,27 @@
 //! [`LockMap`](crate::LockMap) and the engine's entry points.
 
 pub(crate) mod condvar;
+pub(crate) mod mapped;
 pub(crate) mod mutex;
 pub(crate) mod rwlock;
 pub(crate) mod seqcount;
 
 pub use condvar::{Condvar, WaitTimeoutResult};
+pub use mapped::{Mapped, MappedMutexGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard};
 pub use mutex::{Mutex, MutexGuard};
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard, RwSem};
 pub use seqcount::{SeqCount, SeqCountWriteGuard};
+
+/// A new mutex in a `const` context (parking_lot's `const_mutex`); its class
+/// is the caller's site, as with [`Mutex::new`].
+#[track_caller]
+pub const fn const_mutex<T>(value: T) -> Mutex<T> {
+    Mutex::new(value)
+}
+
+/// A new reader-writer lock in a `const` context (parking_lot's
+/// `const_rwlock`); its class is the caller's site, as with [`RwLock::new`].
+#[track_caller]
+pub const fn const_rwlock<T>(value: T) -> RwLock<T> {
+    RwLock::new(value)
+}

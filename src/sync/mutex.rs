@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use crate::class::LockClass;
 use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
+use crate::sync::mapped::{Mapped, MappedMutexGuard};
 
 /// A mutual-exclusion lock: `parking_lot::Mutex` plus a [`LockMap`].
 ///
@@ -209,6 +210,45 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// The mutex this guard holds.
     pub fn mutex(s: &Self) -> &'a Mutex<T> {
         s.lock
+    }
+
+    /// A guard for a part of the locked data (parking_lot's
+    /// `MutexGuard::map`). The mutex stays held, and on the held-lock stack,
+    /// until the mapped guard drops.
+    pub fn map<U: ?Sized, F>(s: Self, f: F) -> MappedMutexGuard<'a, U>
+    where
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        let (lock, inner, recorded) = s.into_parts();
+        Mapped::new(parking_lot::MutexGuard::map(inner, f), &lock.map, recorded)
+    }
+
+    /// As [`map`](Self::map) if `f` returns `Some`; otherwise gives the guard back.
+    pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<MappedMutexGuard<'a, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let (subclass, nest) = (s.subclass, s.nest);
+        let (lock, inner, recorded) = s.into_parts();
+        match parking_lot::MutexGuard::try_map(inner, f) {
+            Ok(mapped) => Ok(Mapped::new(mapped, &lock.map, recorded)),
+            Err(inner) => Err(MutexGuard {
+                lock,
+                inner,
+                recorded,
+                subclass,
+                nest,
+            }),
+        }
+    }
+
+    /// Takes the guard apart without releasing anything.
+    fn into_parts(self) -> (&'a Mutex<T>, parking_lot::MutexGuard<'a, T>, Recorded) {
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, and `inner` is moved
+        // out exactly once; the other fields are `Copy`.
+        let inner = unsafe { std::ptr::read(&this.inner) };
+        (this.lock, inner, this.recorded)
     }
 
     /// Temporarily unlocks the mutex to run `f`, then locks it again (with

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use crate::class::LockClass;
 use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
+use crate::sync::mapped::{Mapped, MappedRwLockReadGuard, MappedRwLockWriteGuard};
 
 /// A reader-writer lock: `parking_lot::RwLock` plus a [`LockMap`].
 ///
@@ -392,6 +393,63 @@ macro_rules! guard_impls {
 guard_impls!(RwLockReadGuard);
 guard_impls!(RwLockWriteGuard);
 guard_impls!(RwLockUpgradableReadGuard);
+
+/// `map` and `try_map` for a guard whose `inner` is a lock_api guard with the
+/// same two functions.
+macro_rules! guard_map {
+    ($guard:ident, $inner:ident, $mapped:ident $(, $mut:tt)?) => {
+        impl<'a, T: ?Sized> $guard<'a, T> {
+            /// A guard for a part of the locked data (parking_lot's `map`). The
+            /// lock stays held, and on the held-lock stack, until it drops.
+            pub fn map<U: ?Sized, F>(s: Self, f: F) -> $mapped<'a, U>
+            where
+                F: FnOnce(& $($mut)? T) -> & $($mut)? U,
+            {
+                let (lock, inner, recorded) = s.into_parts();
+                Mapped::new(lock_api::$inner::map(inner, f), &lock.map, recorded)
+            }
+
+            /// As `map` if `f` returns `Some`; otherwise gives the guard back.
+            pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<$mapped<'a, U>, Self>
+            where
+                F: FnOnce(& $($mut)? T) -> Option<& $($mut)? U>,
+            {
+                let (lock, inner, recorded) = s.into_parts();
+                match lock_api::$inner::try_map(inner, f) {
+                    Ok(mapped) => Ok(Mapped::new(mapped, &lock.map, recorded)),
+                    Err(inner) => Err($guard {
+                        lock,
+                        inner,
+                        recorded,
+                    }),
+                }
+            }
+
+            /// Takes the guard apart without releasing anything.
+            fn into_parts(
+                self,
+            ) -> (
+                &'a RwLock<T>,
+                lock_api::$inner<'a, parking_lot::RawRwLockRecursive, T>,
+                Recorded,
+            ) {
+                let this = std::mem::ManuallyDrop::new(self);
+                // SAFETY: `this` is never used or dropped again, and `inner`
+                // is moved out exactly once; the other fields are `Copy`.
+                let inner = unsafe { std::ptr::read(&this.inner) };
+                (this.lock, inner, this.recorded)
+            }
+        }
+    };
+}
+
+guard_map!(RwLockReadGuard, RwLockReadGuard, MappedRwLockReadGuard);
+guard_map!(
+    RwLockWriteGuard,
+    RwLockWriteGuard,
+    MappedRwLockWriteGuard,
+    mut
+);
 
 impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
     type Target = T;
