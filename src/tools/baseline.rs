@@ -89,13 +89,6 @@ impl Baseline {
         self.reports.iter().any(|e| e.fingerprint == fingerprint)
     }
 
-    /// Splits `reports` into (new, known).
-    pub fn split<'a>(&self, reports: &'a [Report]) -> (Vec<&'a Report>, Vec<&'a Report>) {
-        reports
-            .iter()
-            .partition(|r| !self.contains(&r.fingerprint()))
-    }
-
     /// The entries no report matches any more (fixed problems, or renamed
     /// classes): candidates for removal with `--write-baseline`.
     pub fn stale<'a>(&'a self, reports: &[Report]) -> Vec<&'a BaselineEntry> {
