@@ -84,7 +84,7 @@ pub use class::{LockClass, SetClass};
 pub use config::{Limits, OnReport, is_enabled, set_enabled, set_limits, set_on_report, set_quiet};
 pub use dump::{Dump, dump};
 pub use engine::graph::DepType;
-pub use engine::reset;
+pub use engine::{Stats, reset, stats};
 pub use lockdep_macros::{class, classes, test};
 pub use map::{LockMap, LockMapGuard, Mode};
 pub use report::{ProcessInfo, Report, ReportKind, reports};

@@ -132,6 +132,13 @@ impl LockMap {
         }
     }
 
+    /// The class index if it was resolved before (one `Relaxed` load; the
+    /// engine's fast path, which leaves registration to its slow path).
+    #[inline(always)]
+    pub(crate) fn class_if_resolved(&self) -> Option<u32> {
+        self.class.load(Ordering::Relaxed).checked_sub(1)
+    }
+
     #[cold]
     #[inline(never)]
     fn class_slow(&self) -> Option<u32> {

@@ -83,7 +83,8 @@ pub(crate) fn snapshot(stacks: bool) -> GraphSnapshot {
                 (
                     e.source().index() as u32,
                     e.target().index() as u32,
-                    e.weight().clone(),
+                    *e.weight(),
+                    g.origins[e.weight().origin as usize].clone(),
                 )
             })
             .collect();
@@ -92,16 +93,16 @@ pub(crate) fn snapshot(stacks: bool) -> GraphSnapshot {
     let process = ProcessInfo::current();
     let edges = raw
         .into_iter()
-        .map(|(a, b, e)| EdgeSnapshot {
+        .map(|(a, b, e, origin)| EdgeSnapshot {
             from: ClassRef::of(a),
             to: ClassRef::of(b),
             types: DepType::all_in(e.dep),
-            location: trace::location(e.first.at),
-            from_location: trace::location(e.first.prev_at),
-            thread: e.first.thread,
+            location: trace::location(origin.at),
+            from_location: trace::location(origin.prev_at),
+            thread: origin.thread,
             process: process.clone(),
-            count: e.count,
-            stack: match (&e.first.trace, stacks) {
+            count: u64::from(e.count),
+            stack: match (&origin.trace, stacks) {
                 (Some(t), true) => Trace::symbols(Arc::as_ref(t)).to_vec(),
                 _ => Vec::new(),
             },

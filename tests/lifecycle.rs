@@ -182,7 +182,7 @@ fn thread_exiting_with_a_lockmap_held_reports_locks_held_at_exit() {
             assert!(!MAP.is_held());
             let (recorded, line) = (MAP.lock(Mode::Exclusive, 0, None), line!());
             assert!(recorded);
-            (thread::current().id(), line)
+            (lockdep::report::ThreadInfo::current().id, line)
         })
         .unwrap()
         .join()
@@ -192,7 +192,7 @@ fn thread_exiting_with_a_lockmap_held_reports_locks_held_at_exit() {
     let r = &found[0];
     assert_eq!(r.kind, ReportKind::LocksHeldAtExit);
     assert_eq!(r.thread.name, "leaky-worker");
-    assert_eq!(format!("ThreadId({})", r.thread.id), format!("{id:?}"));
+    assert_eq!(r.thread.id, id);
     assert_eq!(r.held.len(), 1);
     assert_eq!(r.held[0].class.name, "life::held-at-exit");
     assert!(

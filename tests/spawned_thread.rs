@@ -13,12 +13,9 @@ fn reports_naming(names: &[&str]) -> Vec<Report> {
         .collect()
 }
 
-fn thread_id_number(id: thread::ThreadId) -> u64 {
-    format!("{id:?}")
-        .trim_start_matches("ThreadId(")
-        .trim_end_matches(')')
-        .parse()
-        .unwrap()
+/// The calling thread's number as reports print it (lockdep's own counter).
+fn thread_id_number() -> u64 {
+    lockdep::report::ThreadInfo::current().id
 }
 
 #[test]
@@ -40,7 +37,7 @@ fn report_on_a_named_spawned_thread_names_that_thread() {
             }
             // Visible on the reporting thread itself, right away.
             assert_eq!(reports_naming(&["spawned::A"]).len(), 1);
-            thread::current().id()
+            thread_id_number()
         })
         .unwrap()
         .join()
@@ -52,8 +49,8 @@ fn report_on_a_named_spawned_thread_names_that_thread() {
     assert_eq!(r.kind, ReportKind::CircularDependency);
     assert_eq!(r.classes(), ["spawned::B", "spawned::A"]);
     assert_eq!(r.thread.name, "worker-7");
-    assert_eq!(r.thread.id, thread_id_number(worker_id));
-    assert_ne!(r.thread.id, thread_id_number(thread::current().id()));
+    assert_eq!(r.thread.id, worker_id);
+    assert_ne!(r.thread.id, thread_id_number());
     let splat = r.splat();
     let who = format!("worker-7/{} is trying to acquire lock:\n", r.thread.id);
     assert!(splat.contains(&who), "{splat}");

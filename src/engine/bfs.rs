@@ -66,6 +66,20 @@ pub(crate) fn strong_path<N, E: DepEdge>(
     to: Node,
     to_needs_n: bool,
 ) -> Option<Vec<EdgeIndex<u32>>> {
+    strong_path_within(g, from, from_only_xr, to, to_needs_n, |_| true)
+}
+
+/// As [`strong_path`], visiting only classes `within` accepts (the engine
+/// passes the component of the graph that holds both ends: every path
+/// between them lies inside it).
+pub(crate) fn strong_path_within<N, E: DepEdge>(
+    g: &DiGraph<N, E, u32>,
+    from: Node,
+    from_only_xr: bool,
+    to: Node,
+    to_needs_n: bool,
+    within: impl Fn(Node) -> bool,
+) -> Option<Vec<EdgeIndex<u32>>> {
     if from as usize >= g.node_count() || to as usize >= g.node_count() {
         return None;
     }
@@ -93,6 +107,9 @@ pub(crate) fn strong_path<N, E: DepEdge>(
                 continue;
             }
             let child = e.target().index() as Node;
+            if !within(child) {
+                continue;
+            }
             let child_only_xr = dep & DepMask::X_N == 0;
             let bit = state_bit(child_only_xr);
             // A visit without only_xr dominates one with it.
@@ -132,34 +149,22 @@ fn path_to(visits: &[Visit], mut i: usize) -> Vec<EdgeIndex<u32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::graph::{Graph, Origin};
+    use crate::engine::graph::Graph;
     use crate::map::Mode;
-    use crate::report::ThreadInfo;
-    use std::panic::Location;
 
     fn add(g: &mut Graph, a: Node, b: Node, prev: Mode, next: Mode) {
-        let (ia, ib) = (g.ensure(a), g.ensure(b));
         let dep = DepMask::of(prev, next);
         if let Some(e) = g.find(a, b) {
             g.g[e].dep.0 |= dep.0;
             return;
         }
-        let first = Origin {
-            at: Location::caller(),
-            prev_at: Location::caller(),
-            thread: ThreadInfo {
-                name: "t".into(),
-                id: 1,
-            },
-            trace: None,
-        };
-        g.g.add_edge(
-            ia,
-            ib,
+        g.add(
+            a,
+            b,
             Edge {
                 dep,
-                first,
                 count: 1,
+                origin: 0,
             },
         );
     }

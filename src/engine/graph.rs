@@ -9,14 +9,26 @@
 //! edge `prev → next` means "`next` was acquired while `prev` was held" and
 //! carries the set of dependency types seen (`-(SR)->`, `-(ER)->`, `-(SN)->`,
 //! `-(EN)->`) plus where and on which thread it was first recorded.
+//!
+//! # Memory
+//!
+//! An edge is 28 bytes in the `petgraph` graph (weight: types, count, origin
+//! index) plus one entry in the `(prev, next)` index. Where an edge was first
+//! recorded — both acquisition sites, the thread, the stack — is an
+//! [`Origin`], stored once per distinct (sites, thread) and shared by every
+//! edge recorded there: a loop that takes a thousand classes in a thousand
+//! orders at one pair of call sites keeps one origin and one stack.
 
+use std::collections::HashMap;
 use std::panic::Location;
 use std::sync::Arc;
 
 use once_cell::sync::Lazy;
 use parking_lot::Mutex as RawMutex;
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use rustc_hash::FxBuildHasher;
 
+use super::topo::Topo;
 use crate::class::Node;
 use crate::map::Mode;
 use crate::report::ThreadInfo;
@@ -104,19 +116,31 @@ pub(crate) struct Origin {
     pub(crate) trace: Option<Arc<crate::trace::Trace>>,
 }
 
-/// One edge `prev → next`.
-#[derive(Clone, Debug)]
+/// One edge `prev → next` (12 bytes).
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Edge {
     pub(crate) dep: DepMask,
-    pub(crate) first: Origin,
     /// How many distinct chains recorded this edge (a cache miss each).
-    pub(crate) count: u64,
+    pub(crate) count: u32,
+    /// Index into [`Graph::origins`].
+    pub(crate) origin: u32,
 }
 
-/// The class graph plus report de-duplication state.
+/// What identifies an [`Origin`]: both sites and the thread.
+type OriginKey = (usize, usize, u64);
+
+/// The class graph.
 #[derive(Default)]
 pub(crate) struct Graph {
     pub(crate) g: DiGraph<(), Edge, u32>,
+    /// `(prev << 32 | next)` → the edge: O(1) lookups on the slow path.
+    index: HashMap<u64, EdgeIndex<u32>, FxBuildHasher>,
+    /// Distinct origins, shared by edges.
+    pub(crate) origins: Vec<Origin>,
+    origin_index: HashMap<OriginKey, u32, FxBuildHasher>,
+    /// Incremental topological order of the graph's strongly connected
+    /// components: proves in O(1) that most new edges close no cycle.
+    pub(crate) topo: Topo,
 }
 
 impl Graph {
@@ -125,26 +149,81 @@ impl Graph {
         while self.g.node_count() <= n as usize {
             self.g.add_node(());
         }
+        self.topo.ensure(n);
         NodeIndex::new(n as usize)
     }
 
     /// The edge `prev → next`, if recorded.
+    #[inline]
     pub(crate) fn find(&self, prev: Node, next: Node) -> Option<EdgeIndex<u32>> {
-        if (prev.max(next) as usize) >= self.g.node_count() {
-            return None;
-        }
-        self.g
-            .find_edge(NodeIndex::new(prev as usize), NodeIndex::new(next as usize))
+        self.index.get(&edge_key(prev, next)).copied()
     }
 
     pub(crate) fn edge_count(&self) -> usize {
         self.g.edge_count()
     }
 
+    /// The origin of edge `e`.
+    pub(crate) fn origin(&self, e: EdgeIndex<u32>) -> &Origin {
+        &self.origins[self.g[e].origin as usize]
+    }
+
+    /// The index of the origin `(at, prev_at, thread)`, recording it (with
+    /// the stack `capture` gives) the first time.
+    pub(crate) fn origin_of(
+        &mut self,
+        at: &'static Location<'static>,
+        prev_at: &'static Location<'static>,
+        thread: &ThreadInfo,
+        capture: impl FnOnce() -> Option<Arc<crate::trace::Trace>>,
+    ) -> u32 {
+        let key = (
+            at as *const Location as usize,
+            prev_at as *const Location as usize,
+            thread.id,
+        );
+        if let Some(&i) = self.origin_index.get(&key) {
+            return i;
+        }
+        let i = self.origins.len() as u32;
+        self.origins.push(Origin {
+            at,
+            prev_at,
+            thread: thread.clone(),
+            trace: capture(),
+        });
+        self.origin_index.insert(key, i);
+        i
+    }
+
+    /// Adds the edge `prev → next` (not yet present; the caller has run
+    /// [`Topo::add_edge`] for it).
+    pub(crate) fn add(&mut self, prev: Node, next: Node, edge: Edge) {
+        let (a, b) = (self.ensure(prev), self.ensure(next));
+        let e = self.g.add_edge(a, b, edge);
+        self.index.insert(edge_key(prev, next), e);
+    }
+
     /// Forgets every edge (for [`crate::reset`]).
     pub(crate) fn clear(&mut self) {
-        self.g.clear();
+        *self = Graph::default();
     }
+
+    /// Bytes held by the graph's tables (capacity, not just length).
+    pub(crate) fn bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.g.capacity().0 * size_of::<petgraph::graph::Node<(), u32>>()
+            + self.g.capacity().1 * size_of::<petgraph::graph::Edge<Edge, u32>>()
+            + self.index.capacity() * (size_of::<(u64, EdgeIndex<u32>)>() + 1)
+            + self.origins.capacity() * size_of::<Origin>()
+            + self.origin_index.capacity() * (size_of::<(OriginKey, u32)>() + 1)
+            + self.topo.bytes()
+    }
+}
+
+#[inline]
+fn edge_key(prev: Node, next: Node) -> u64 {
+    (prev as u64) << 32 | next as u64
 }
 
 /// The engine's one lock.

@@ -1,20 +1,36 @@
-//! The per-thread held-lock stack (the kernel's `current->held_locks[]`).
+//! The per-thread held-lock stack (the kernel's `current->held_locks[]`) and
+//! the per-thread "inside the checker" flag (the kernel's `lockdep_recursion`).
 //!
 //! Each entry records what the checker needs about one held acquisition: its
 //! graph node (class + subclass), the lock object, the mode, the trylock flag,
 //! the nest lock, where it was acquired, and the chain key *below* it, so a
-//! release restores the key without rehashing. The running chain key folds
-//! `(node, mode, flags)` of every entry, bottom to top: equal keys mean equal
-//! sequences of held classes, which is what the chain cache remembers.
+//! release of the newest entry is a pop that restores the key. The running
+//! chain key folds `(node, mode, flags)` of every entry, bottom to top: equal
+//! keys mean equal sequences of held classes, which is what the chain cache
+//! remembers.
 //!
-//! Access goes through [`with`], which returns `None` instead of re-entering:
-//! if anything the checker does (allocating, printing, a user's allocator
-//! built on our locks) acquires a lock on the same thread while the stack is
-//! borrowed, that acquisition is simply not tracked. During thread-local
-//! teardown it returns `None` too.
+//! # Layout and cost
+//!
+//! [`HELD`] is a `const`-initialised thread-local *without a destructor*, so
+//! an access is a plain thread-pointer offset: no lazy-init or
+//! destroyed-state check. The entries live in a buffer of `LOCKDEP_MAX_DEPTH`
+//! slots allocated on the thread's first acquisition; at that moment a second
+//! thread-local, [`ThreadState`] (which has a destructor), is touched once to
+//! register the thread-exit check and to free the buffer.
+//!
+//! # Re-entry
+//!
+//! `busy` is set while the checker does anything that may allocate, print,
+//! capture a stack or call user code (registration, validation, reporting,
+//! dumping, test attribution). A lock event that arrives while it is set (an
+//! allocator or a `Display` impl built on our locks, a panic hook) reads only
+//! that flag and goes straight to the raw lock, untracked. The stack itself is
+//! only ever borrowed while `busy` is clear or by the code that set it.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell, UnsafeCell};
 use std::panic::Location;
+use std::ptr;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::class::Node;
 use crate::map::Mode;
@@ -26,11 +42,13 @@ use super::Flags;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct HeldLock {
     pub(crate) node: Node,
-    pub(crate) instance: u64,
     pub(crate) mode: Mode,
     pub(crate) flags: Flags,
+    pub(crate) instance: u64,
     /// Instance of the nest lock named by this acquisition (0 = none).
     pub(crate) nest: u64,
+    /// The nest lock's graph node (its class, subclass 0), for reports.
+    pub(crate) nest_node: Node,
     pub(crate) at: &'static Location<'static>,
     /// The thread's chain key before this entry was pushed.
     pub(crate) prev_key: u64,
@@ -40,9 +58,9 @@ impl HeldLock {
     /// The value folded into the chain key: node, mode and flags (the
     /// kernel's `hlock_id` = class | read; we add the trylock flag because it
     /// changes which held locks get edges).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn chain_id(&self) -> u64 {
-        ((self.node as u64) << 8) | ((self.mode as u64) << 4) | self.flags.bits() as u64
+        chain_id(self.node, self.mode, self.flags)
     }
 
     /// A lock that ends the walk down the held stack when adding edges: one
@@ -54,12 +72,18 @@ impl HeldLock {
     }
 }
 
+/// See [`HeldLock::chain_id`].
+#[inline(always)]
+pub(crate) fn chain_id(node: Node, mode: Mode, flags: Flags) -> u64 {
+    ((node as u64) << 8) | ((mode as u64) << 4) | flags.bits() as u64
+}
+
 /// The initial chain key (the kernel's `INITIAL_CHAIN_KEY`).
 pub(crate) const INITIAL_KEY: u64 = u64::MAX;
 
 /// Folds one entry into a chain key (a 64-bit multiply-xorshift mix; like the
 /// kernel's jhash fold, distinct chains are assumed to get distinct keys).
-#[inline]
+#[inline(always)]
 pub(crate) fn mix(key: u64, id: u64) -> u64 {
     let mut x = key ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -67,118 +91,289 @@ pub(crate) fn mix(key: u64, id: u64) -> u64 {
     x ^ (x >> 32)
 }
 
-/// One thread's held locks.
-#[derive(Debug)]
-pub(crate) struct HeldStack {
-    pub(crate) locks: Vec<HeldLock>,
-    /// Chain key of the whole stack.
-    pub(crate) key: u64,
-    /// Set after this thread overflowed its depth limit: it is no longer checked.
-    pub(crate) off: bool,
-    /// Name and id, captured on first use (they cannot be read at thread exit).
-    thread: Option<ThreadInfo>,
-    /// This thread's [`thread_token`], captured on first use.
-    #[cfg(feature = "send_guard")]
-    token: u64,
+/// Where a thread's stack is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Life {
+    /// No acquisition yet: no buffer.
+    Fresh,
+    /// Tracking.
+    Live,
+    /// Not tracked any more: the depth limit was reached, checking was
+    /// switched off by a capacity limit, or the thread is exiting.
+    Off,
 }
 
-impl HeldStack {
-    const fn new() -> Self {
-        HeldStack {
-            locks: Vec::new(),
+/// One thread's held locks.
+pub(crate) struct Stack {
+    /// `cap` slots, `len` of them in use (null while [`Life::Fresh`]).
+    buf: *mut HeldLock,
+    len: usize,
+    cap: usize,
+    /// Chain key of the whole stack.
+    pub(crate) key: u64,
+    pub(crate) life: Life,
+}
+
+impl Stack {
+    const fn new() -> Stack {
+        Stack {
+            buf: ptr::null_mut(),
+            len: 0,
+            cap: 0,
             key: INITIAL_KEY,
-            off: false,
-            thread: None,
-            #[cfg(feature = "send_guard")]
-            token: 0,
+            life: Life::Fresh,
         }
     }
 
-    /// This thread's name and id.
-    pub(crate) fn thread(&mut self) -> ThreadInfo {
-        self.thread.get_or_insert_with(ThreadInfo::current).clone()
+    /// The held entries, oldest first.
+    #[inline(always)]
+    pub(crate) fn locks(&self) -> &[HeldLock] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: `buf` holds `cap >= len` slots of which the first `len`
+        // are initialised (every push writes its slot before `len` grows).
+        unsafe { std::slice::from_raw_parts(self.buf, self.len) }
     }
 
-    /// Pushes an entry whose `prev_key` is the current key; `key` is the
-    /// folded key including it.
-    #[inline]
+    /// The newest entry.
+    #[inline(always)]
+    pub(crate) fn top(&self) -> Option<&HeldLock> {
+        self.locks().last()
+    }
+
+    /// Is there room for one more entry? (False while fresh or off.)
+    #[inline(always)]
+    pub(crate) fn has_room(&self) -> bool {
+        self.len < self.cap
+    }
+
+    /// Pushes `entry` (whose `prev_key` is the current key); `key` is the
+    /// folded key including it. The caller checked [`has_room`](Self::has_room).
+    #[inline(always)]
     pub(crate) fn push(&mut self, entry: HeldLock, key: u64) {
-        if self.locks.capacity() == 0 {
-            self.locks.reserve(crate::config::max_depth());
-            self.thread.get_or_insert_with(ThreadInfo::current);
-            #[cfg(feature = "send_guard")]
-            {
-                self.token = thread_token();
-            }
-        }
-        self.locks.push(entry);
+        debug_assert!(self.has_room());
+        // SAFETY: `len < cap`, so slot `len` is inside the buffer.
+        unsafe { self.buf.add(self.len).write(entry) };
+        self.len += 1;
         self.key = key;
+    }
+
+    /// Pops the newest entry, restoring the key below it.
+    #[inline(always)]
+    pub(crate) fn pop(&mut self) {
+        debug_assert!(self.len > 0);
+        self.len -= 1;
+        // SAFETY: slot `len` was initialised by its push.
+        self.key = unsafe { (*self.buf.add(self.len)).prev_key };
+    }
+
+    /// Drops entries `i..`, restoring the key below entry `i`, and returns
+    /// them (oldest first).
+    pub(crate) fn truncate(&mut self, i: usize) -> Vec<HeldLock> {
+        let above = self.locks()[i..].to_vec();
+        if let Some(first) = above.first() {
+            self.key = first.prev_key;
+        }
+        self.len = i;
+        above
+    }
+
+    /// Forgets every entry.
+    pub(crate) fn clear(&mut self) {
+        self.len = 0;
+        self.key = INITIAL_KEY;
     }
 
     /// Index of the topmost entry for `instance`.
     #[inline]
     pub(crate) fn find(&self, instance: u64) -> Option<usize> {
-        self.locks.iter().rposition(|h| h.instance == instance)
+        self.locks().iter().rposition(|h| h.instance == instance)
     }
 
-    /// Removes entry `i` and refolds the chain keys of the entries above it
-    /// (unlock order is free; the kernel re-pushes the entries above).
-    #[inline]
-    pub(crate) fn remove(&mut self, i: usize) {
-        let removed = self.locks.remove(i);
-        if i < self.locks.len() {
-            self.locks[i].prev_key = removed.prev_key;
-            self.refold(i);
-        } else {
-            self.key = removed.prev_key;
+    /// Makes room for the first push (allocates the buffer), or grows it if
+    /// the depth limit was raised since. Returns whether there is room now.
+    #[cold]
+    pub(crate) fn make_room(&mut self) -> bool {
+        let depth = crate::config::max_depth();
+        if self.life == Life::Off || self.len >= depth {
+            return false;
         }
+        let mut slots: Vec<HeldLock> = Vec::with_capacity(depth);
+        slots.extend_from_slice(self.locks());
+        let old = std::mem::replace(&mut self.buf, slots.as_mut_ptr());
+        let old_cap = std::mem::replace(&mut self.cap, slots.capacity());
+        std::mem::forget(slots);
+        if !old.is_null() {
+            // SAFETY: `old` came from a `Vec` of capacity `old_cap` that was
+            // forgotten, as here; its entries are `Copy` and were copied.
+            drop(unsafe { Vec::from_raw_parts(old, 0, old_cap) });
+        }
+        if self.life == Life::Fresh {
+            self.life = Life::Live;
+            ThreadState::register();
+        }
+        true
     }
 
-    /// Recomputes the chain keys from entry `i` up (its `prev_key` is right).
-    pub(crate) fn refold(&mut self, i: usize) {
-        let mut key = self.locks[i].prev_key;
-        for h in &mut self.locks[i..] {
-            h.prev_key = key;
-            key = mix(key, h.chain_id());
+    /// Stops tracking this thread: frees the buffer, forgets the entries.
+    pub(crate) fn switch_off(&mut self) {
+        self.life = Life::Off;
+        self.clear();
+        let (buf, cap) = (std::mem::replace(&mut self.buf, ptr::null_mut()), self.cap);
+        self.cap = 0;
+        if !buf.is_null() {
+            // SAFETY: as in `make_room`: a forgotten `Vec` of capacity `cap`.
+            drop(unsafe { Vec::from_raw_parts(buf, 0, cap) });
         }
-        self.key = key;
     }
 }
 
-impl Drop for HeldStack {
-    /// Thread exit with locks still held (the kernel's `debug_check_no_locks_held`
-    /// from `do_exit`).
+/// The hot per-thread state: the re-entry flag and the held stack.
+pub(crate) struct Held {
+    busy: Cell<bool>,
+    stack: UnsafeCell<Stack>,
+}
+
+thread_local! {
+    /// No destructor (see the module documentation): `ThreadState` frees the buffer.
+    static HELD: Held = const {
+        Held {
+            busy: Cell::new(false),
+            stack: UnsafeCell::new(Stack::new()),
+        }
+    };
+}
+
+/// Runs `f` on this thread's held stack unless the thread is inside the
+/// checker (`busy`): then `None`, and the caller lets the event through
+/// untracked. `f` must not call anything that can re-enter the checker
+/// (allocate, print, run user code): use [`enter`] for that.
+#[inline(always)]
+pub(crate) fn with<R>(f: impl FnOnce(&mut Stack) -> R) -> Option<R> {
+    HELD.with(|h| {
+        if h.busy.get() {
+            return None;
+        }
+        // SAFETY: the stack is borrowed only here and in `enter`, both of
+        // which require `busy` clear; `f` cannot re-enter (documented
+        // contract), and a re-entrant event under `enter` sees `busy` set and
+        // never reaches the stack. The thread-local is never destroyed (no
+        // destructor), so the pointer is valid for the whole call.
+        Some(f(unsafe { &mut *h.stack.get() }))
+    })
+}
+
+/// Marks this thread as inside the checker for the life of the returned
+/// guard, giving access to the stack; `None` if it already is (re-entry).
+#[inline]
+pub(crate) fn enter() -> Option<Inside> {
+    HELD.with(|h| {
+        if h.busy.replace(true) {
+            None
+        } else {
+            Some(Inside { _private: () })
+        }
+    })
+}
+
+/// Proof that this thread is inside the checker; clears the flag on drop
+/// (also when unwinding).
+pub(crate) struct Inside {
+    _private: (),
+}
+
+impl Inside {
+    /// The thread's held stack.
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) fn stack(&self) -> &mut Stack {
+        // SAFETY: `busy` is set for as long as `self` lives, so no other
+        // borrow of the stack is taken on this thread (see `with`); callers
+        // take one `&mut` at a time from their single `Inside`.
+        HELD.with(|h| unsafe { &mut *h.stack.get() })
+    }
+}
+
+impl Drop for Inside {
     fn drop(&mut self) {
+        HELD.with(|h| h.busy.set(false));
+    }
+}
+
+/// Cold per-thread state with a destructor: the thread's identity, captured
+/// on first use (it cannot be read during thread exit), and the thread-exit
+/// check.
+pub(crate) struct ThreadState {
+    info: Option<ThreadInfo>,
+}
+
+thread_local! {
+    static STATE: RefCell<ThreadState> = const { RefCell::new(ThreadState { info: None }) };
+}
+
+impl ThreadState {
+    /// Registers the destructor (first access) and captures the identity.
+    #[cold]
+    fn register() {
+        let _ = STATE.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut() {
+                s.info.get_or_insert_with(ThreadInfo::current);
+            }
+        });
+    }
+}
+
+/// This thread's name and id (captured on first use).
+pub(crate) fn thread() -> ThreadInfo {
+    STATE
+        .try_with(|s| match s.try_borrow_mut() {
+            Ok(mut s) => s.info.get_or_insert_with(ThreadInfo::current).clone(),
+            Err(_) => ThreadInfo::current(),
+        })
+        .unwrap_or_else(|_| ThreadInfo::current())
+}
+
+impl Drop for ThreadState {
+    /// Thread exit with locks still held (the kernel's
+    /// `debug_check_no_locks_held` from `do_exit`); then the stack stops
+    /// tracking for good (other thread-locals' destructors may still lock).
+    fn drop(&mut self) {
+        let Some(inside) = enter() else { return };
+        let stack = inside.stack();
+        let held = stack.locks().to_vec();
+        let was_live = stack.life == Life::Live;
+        stack.switch_off();
+        drop(inside);
         // With `send_guard`, a guard this thread took may live on in another
         // thread: locks left here are not a bug, and the check is off.
         if cfg!(feature = "send_guard") {
             return;
         }
-        if !self.locks.is_empty() && !self.off && crate::config::is_enabled() {
-            let thread = self.thread();
-            let held = std::mem::take(&mut self.locks);
+        if was_live && !held.is_empty() && crate::config::is_enabled() {
+            let thread = self.info.take().unwrap_or_else(|| ThreadInfo {
+                name: String::from("<exiting>"),
+                id: thread_id(),
+            });
             report::locks_held_at_exit(thread, &held);
         }
     }
 }
 
-thread_local! {
-    static HELD: RefCell<HeldStack> = const { RefCell::new(HeldStack::new()) };
-}
-
-/// Runs `f` on this thread's held stack; `None` if the stack is already in use
-/// further up this thread's call stack (re-entry) or being torn down.
-#[inline]
-pub(crate) fn with<R>(f: impl FnOnce(&mut HeldStack) -> R) -> Option<R> {
-    HELD.try_with(|cell| {
-        cell.try_borrow_mut().ok().map(|mut held| {
-            #[cfg(feature = "send_guard")]
-            foreign::drain(&mut held);
-            f(&mut held)
-        })
+/// This thread's number: unique in the process, never reused, never 0,
+/// assigned on first use (our own counter: std's `ThreadId` has no stable
+/// numeric accessor).
+pub(crate) fn thread_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    thread_local! {
+        static ID: Cell<u64> = const { Cell::new(0) };
+    }
+    ID.try_with(|t| {
+        if t.get() == 0 {
+            t.set(NEXT.fetch_add(1, Ordering::Relaxed));
+        }
+        t.get()
     })
-    .ok()
-    .flatten()
+    .unwrap_or(u64::MAX)
 }
 
 /// Releases done on other threads (`send_guard`): a guard dropped on a
@@ -191,64 +386,41 @@ pub(crate) mod foreign {
 
     use parking_lot::Mutex as RawMutex;
 
-    use super::HeldStack;
-
-    /// `(owner token, lock instance)`; an internal lock, held briefly.
+    /// `(owner thread id, lock instance)`; an internal lock, held briefly.
     static MAILBOX: RawMutex<Vec<(u64, u64)>> = RawMutex::new(Vec::new());
     /// Entries in `MAILBOX`.
     static PENDING: AtomicUsize = AtomicUsize::new(0);
 
     /// Posts the release of `instance` to thread `owner`.
     pub(crate) fn post(owner: u64, instance: u64) {
+        let Some(_inside) = super::enter() else {
+            return;
+        };
         MAILBOX.lock().push((owner, instance));
         PENDING.fetch_add(1, Ordering::Release);
     }
 
-    /// Applies the releases posted to this thread.
-    #[inline]
-    pub(crate) fn drain(h: &mut HeldStack) {
-        if PENDING.load(Ordering::Acquire) != 0 && h.token != 0 {
-            drain_slow(h);
-        }
+    /// Are releases waiting for some thread?
+    #[inline(always)]
+    pub(crate) fn pending() -> bool {
+        PENDING.load(Ordering::Acquire) != 0
     }
 
+    /// Takes the releases posted to this thread.
     #[cold]
     #[inline(never)]
-    fn drain_slow(h: &mut HeldStack) {
+    pub(crate) fn take_mine() -> Vec<u64> {
+        let me = super::thread_id();
         let mut mine = Vec::new();
-        {
-            let mut mailbox = MAILBOX.lock();
-            mailbox.retain(|&(owner, instance)| {
-                let keep = owner != h.token;
-                if !keep {
-                    mine.push(instance);
-                }
-                keep
-            });
-            PENDING.fetch_sub(mine.len(), Ordering::Release);
-        }
-        for instance in mine {
-            if let Some(i) = h.find(instance) {
-                h.remove(i);
+        let mut mailbox = MAILBOX.lock();
+        mailbox.retain(|&(owner, instance)| {
+            let keep = owner != me;
+            if !keep {
+                mine.push(instance);
             }
-        }
+            keep
+        });
+        PENDING.fetch_sub(mine.len(), Ordering::Release);
+        mine
     }
-}
-
-/// A small number unique to the calling thread (never 0), cheap to read.
-pub(crate) fn thread_token() -> u64 {
-    use std::cell::Cell;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    thread_local! {
-        static TOKEN: Cell<u64> = const { Cell::new(0) };
-    }
-    TOKEN
-        .try_with(|t| {
-            if t.get() == 0 {
-                t.set(NEXT.fetch_add(1, Ordering::Relaxed));
-            }
-            t.get()
-        })
-        .unwrap_or(u64::MAX)
 }

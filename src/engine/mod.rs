@@ -2,31 +2,38 @@
 //!
 //! # Fast path and slow path
 //!
-//! Every lock event goes through here. The fast path, an acquisition whose
-//! chain of held classes was validated before, is:
+//! Every lock event goes through here. The fast path — an acquisition whose
+//! chain of held classes was validated before, or the release of the newest
+//! held lock — is inlined into the lock wrapper and is:
 //!
 //! 1. one `Relaxed` load: is checking on? ([`config::is_enabled`]);
-//! 2. the class index cached in the [`LockMap`] (one atomic load);
-//! 3. the thread's held stack ([`held::with`]: a thread-local, no lock);
+//! 2. the class index and instance id cached in the [`LockMap`] (two loads);
+//! 3. the thread's held stack ([`held::with`]: a thread-local, no lock, no
+//!    destructor check);
 //! 4. fold the new entry into the chain key and look the key up in the chain
-//!    cache ([`chain::contains`]: atomic loads, no lock);
-//! 5. push the entry.
+//!    cache ([`chain::contains`]: usually one `Acquire` load, no lock);
+//! 5. write the entry into its slot.
 //!
-//! No global lock, no allocation (the stack is reserved to its depth limit on
-//! first use), no formatting. Only a chain never seen before goes to
+//! A release of the newest entry is a compare and a pop that restores the
+//! chain key saved in the entry. Everything else — a class or a thread seen
+//! for the first time, a chain never validated, a nest lock, an out-of-order
+//! release, a misuse — is `#[cold]` and runs inside the checker
+//! ([`held::enter`]), where a lock event on the same thread is passed
+//! straight to the raw lock. Only a chain never seen before goes to
 //! [`validate::new_chain`], which takes the graph lock, runs the same-class
 //! check, adds dependency edges, searches for strong cycles and builds
 //! reports. Reports are dispatched (printed, panicked on) only after the graph
-//! lock and the held stack have been released, and before the entry is pushed,
-//! so a panicking policy leaves the held stack as it was.
+//! lock has been released, and before the entry is pushed, so a panicking
+//! policy leaves the held stack as it was.
 //!
 //! A trylock is never validated as the new lock (it cannot block), so it
-//! always takes the fast path.
+//! always takes the fast path once its class is known.
 
 pub(crate) mod bfs;
 pub(crate) mod chain;
 pub(crate) mod graph;
 pub(crate) mod held;
+pub(crate) mod topo;
 mod validate;
 
 use std::panic::Location;
@@ -35,7 +42,7 @@ use crate::class::{self, MAX_SUBCLASSES};
 use crate::config;
 use crate::map::{LockMap, Mode};
 use crate::report::{self, LockRef, Pending, Report, ReportKind};
-use held::HeldLock;
+use held::{HeldLock, Stack};
 
 /// Per-acquisition flags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,28 +55,35 @@ impl Flags {
     /// A serialized seqcount writer: treated exactly like a held trylock.
     pub(crate) const SERIALIZED: Flags = Flags(2);
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn bits(self) -> u8 {
         self.0
     }
 
     /// Trylocks and serialized writers: not validated as the new lock, and
     /// the edge walk goes past them when they are held.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn is_trylike(self) -> bool {
         self.0 & (Flags::TRYLOCK.0 | Flags::SERIALIZED.0) != 0
     }
 }
 
-enum Outcome {
-    Pushed,
-    Untracked,
-    Reports(Vec<Pending>),
+/// Are releases from other threads waiting to be applied (`send_guard`)?
+#[inline(always)]
+fn foreign_pending() -> bool {
+    #[cfg(feature = "send_guard")]
+    {
+        held::foreign::pending()
+    }
+    #[cfg(not(feature = "send_guard"))]
+    {
+        false
+    }
 }
 
 /// Records an acquisition of `map` (validating it first unless it is a
 /// trylock). Returns whether it was pushed on this thread's held stack.
-#[inline]
+#[inline(always)]
 pub(crate) fn acquire(
     map: &LockMap,
     mode: Mode,
@@ -81,108 +95,275 @@ pub(crate) fn acquire(
     if !config::is_enabled() {
         return false;
     }
-    let Some(class) = map.class() else {
+    let Some(class) = map.class_if_resolved() else {
+        return acquire_slow(map, mode, subclass, flags, nest, at);
+    };
+    if subclass >= MAX_SUBCLASSES || nest.is_some() {
+        return acquire_slow(map, mode, subclass, flags, nest, at);
+    }
+    let node = class::node(class, subclass);
+    let instance = map.instance();
+    let pushed = held::with(|s| {
+        if !s.has_room() || foreign_pending() {
+            return false;
+        }
+        let key = held::mix(s.key, held::chain_id(node, mode, flags));
+        if !flags.is_trylike() && !chain::contains(key) {
+            return false;
+        }
+        let entry = HeldLock {
+            node,
+            mode,
+            flags,
+            instance,
+            nest: 0,
+            nest_node: 0,
+            at,
+            prev_key: s.key,
+        };
+        s.push(entry, key);
+        true
+    });
+    match pushed {
+        Some(true) => true,
+        Some(false) => acquire_slow(map, mode, subclass, flags, nest, at),
+        None => false, // inside the checker: untracked
+    }
+}
+
+/// Everything [`acquire`]'s fast path does not handle: class registration,
+/// a thread's first lock, a chain not validated yet, nest locks, subclasses
+/// out of range, the depth limit, releases posted by other threads.
+#[cold]
+#[inline(never)]
+fn acquire_slow(
+    map: &LockMap,
+    mode: Mode,
+    subclass: u8,
+    flags: Flags,
+    nest: Option<&LockMap>,
+    at: &'static Location<'static>,
+) -> bool {
+    let Some(inside) = held::enter() else {
         return false;
+    };
+    let Some(class) = map.class() else {
+        return false; // class limit reached (reported by the registry)
     };
     let subclass = if subclass < MAX_SUBCLASSES {
         subclass
     } else {
         bad_subclass(subclass)
     };
-    let mut entry = HeldLock {
+    let stack = inside.stack();
+    apply_foreign_releases(stack);
+    if !stack.has_room() && !stack.make_room() {
+        if stack.life == held::Life::Off {
+            return false;
+        }
+        stack.switch_off();
+        drop(inside);
+        capacity(report::Capacity::Depth);
+        return false;
+    }
+    let entry = HeldLock {
         node: class::node(class, subclass),
-        instance: map.instance(),
         mode,
         flags,
+        instance: map.instance(),
         nest: nest.map_or(0, LockMap::instance),
+        nest_node: nest
+            .and_then(LockMap::class)
+            .map_or(0, |c| class::node(c, 0)),
         at,
         prev_key: 0,
     };
-    let outcome = held::with(|h| {
-        if h.off {
-            return Outcome::Untracked;
+    let reports = check_and_push(stack, entry);
+    drop(inside);
+    if reports.is_empty() {
+        return true;
+    }
+    // May panic (LOCKDEP_ON_REPORT=panic): then the entry must not stay
+    // pushed, and the real lock is not taken.
+    let popped = held::with(|s| {
+        let top_is_it = s.top().is_some_and(|t| t.instance == entry.instance);
+        if top_is_it {
+            s.pop();
         }
-        if h.locks.len() >= config::max_depth() {
-            return depth_overflow(h);
-        }
-        entry.prev_key = h.key;
-        let key = held::mix(h.key, entry.chain_id());
-        let validated = flags.is_trylike() || (entry.nest == 0 && chain::contains(key));
-        if !validated {
-            let reports = validate::new_chain(h, &entry, nest, key);
-            if !reports.is_empty() {
-                return Outcome::Reports(reports);
-            }
-        }
-        h.push(entry, key);
-        Outcome::Pushed
+        top_is_it
     });
-    match outcome {
-        Some(Outcome::Pushed) => true,
-        None | Some(Outcome::Untracked) => false,
-        Some(Outcome::Reports(reports)) => {
-            // May panic (LOCKDEP_ON_REPORT=panic): nothing is pushed yet.
-            report::dispatch(reports);
-            held::with(|h| {
-                if h.off {
-                    return false;
-                }
-                entry.prev_key = h.key;
-                let key = held::mix(h.key, entry.chain_id());
-                h.push(entry, key);
-                true
-            })
-            .unwrap_or(false)
+    dispatch(reports);
+    if popped != Some(true) {
+        return true;
+    }
+    held::with(|s| {
+        if !s.has_room() {
+            return false;
         }
+        let key = held::mix(s.key, entry.chain_id());
+        s.push(
+            HeldLock {
+                prev_key: s.key,
+                ..entry
+            },
+            key,
+        );
+        true
+    })
+    .unwrap_or(false)
+}
+
+/// Validates `entry` against `stack` unless its chain is cached (or it is a
+/// trylock), then pushes it (its nest lock cleared if it was not held).
+/// Returns the reports raised; runs inside the checker.
+fn check_and_push(stack: &mut Stack, mut entry: HeldLock) -> Vec<Pending> {
+    entry.prev_key = stack.key;
+    let key = held::mix(stack.key, entry.chain_id());
+    let cached = entry.flags.is_trylike() || (entry.nest == 0 && chain::contains(key));
+    let mut reports = Vec::new();
+    if !cached {
+        let thread = held::thread();
+        let (r, nest_held) = validate::new_chain(stack, &entry, key, &thread);
+        reports = r;
+        if !nest_held {
+            entry.nest = 0;
+        }
+        if reports
+            .iter()
+            .any(|p| p.report.kind == ReportKind::CapacityReached)
+        {
+            config::set_enabled(false);
+        }
+    }
+    stack.push(entry, key);
+    reports
+}
+
+/// Records a release of `map` by this thread: pops its entry, or reports a
+/// bad unlock balance if it is not held.
+#[inline(always)]
+pub(crate) fn release(map: &LockMap, at: &'static Location<'static>) {
+    let instance = map.instance_if_used();
+    let popped = held::with(|s| match s.top() {
+        Some(top) if top.instance == instance && !foreign_pending() => {
+            s.pop();
+            true
+        }
+        _ => false,
+    });
+    if popped == Some(false) {
+        release_slow(map, at);
     }
 }
 
-/// Records a release of `map` by this thread: removes its topmost entry from
-/// the held stack, or reports a bad unlock balance if it is not there.
-#[inline]
-pub(crate) fn release(map: &LockMap, at: &'static Location<'static>) {
+/// A release that is not of the newest entry: out of order (the entries
+/// above are re-acquired, as the kernel's `reacquire_held_locks` does), or of
+/// a lock not held (*bad unlock balance*).
+#[cold]
+#[inline(never)]
+fn release_slow(map: &LockMap, at: &'static Location<'static>) {
+    let Some(inside) = held::enter() else { return };
+    let stack = inside.stack();
+    apply_foreign_releases(stack);
+    if stack.life == held::Life::Off {
+        return;
+    }
     let instance = map.instance_if_used();
-    let found = held::with(|h| {
-        if h.off {
-            return true;
+    let found = (instance != 0).then(|| stack.find(instance)).flatten();
+    let reports = match found {
+        Some(i) => reacquire_above(stack, i, None),
+        None => Vec::new(),
+    };
+    drop(inside);
+    if found.is_none() {
+        if config::is_enabled() {
+            bad_unlock(map, at);
         }
-        match h.find(instance).filter(|_| instance != 0) {
-            Some(i) => {
-                h.remove(i);
-                true
+    } else {
+        dispatch(reports);
+    }
+}
+
+/// Removes entry `i` (or, with `new_mode`, changes its mode) and re-acquires
+/// every entry above it through the full acquisition logic: new chain keys,
+/// the chain cache, and on a miss the same-class, nest-lock and cycle checks
+/// with new edges (the kernel's `__lock_release` / `__lock_downgrade` →
+/// `reacquire_held_locks`).
+fn reacquire_above(stack: &mut Stack, i: usize, new_mode: Option<Mode>) -> Vec<Pending> {
+    let mut above = stack.truncate(i);
+    match new_mode {
+        Some(mode) => above[0].mode = mode,
+        None => {
+            above.remove(0);
+        }
+    }
+    let mut reports = Vec::new();
+    for entry in above {
+        reports.extend(check_and_push(stack, entry));
+    }
+    reports
+}
+
+/// Removes entry `i` without re-validating the entries above (their keys are
+/// refolded): for locks that vanish rather than being released.
+fn remove_quietly(stack: &mut Stack, i: usize) {
+    let above = stack.truncate(i);
+    for entry in &above[1..] {
+        let key = held::mix(stack.key, entry.chain_id());
+        stack.push(
+            HeldLock {
+                prev_key: stack.key,
+                ..*entry
+            },
+            key,
+        );
+    }
+}
+
+/// Applies releases other threads posted for this one (`send_guard`).
+#[inline]
+fn apply_foreign_releases(_stack: &mut Stack) {
+    #[cfg(feature = "send_guard")]
+    if held::foreign::pending() {
+        for instance in held::foreign::take_mine() {
+            if let Some(i) = _stack.find(instance) {
+                remove_quietly(_stack, i);
             }
-            None => false,
         }
-    });
-    if found == Some(false) && config::is_enabled() {
-        bad_unlock(map, at);
     }
 }
 
 /// Does this thread hold `map`?
 pub(crate) fn is_held(map: &LockMap) -> bool {
     let instance = map.instance_if_used();
-    instance != 0 && held::with(|h| h.find(instance).is_some()).unwrap_or(false)
+    instance != 0 && held::with(|s| s.find(instance).is_some()).unwrap_or(false)
 }
 
 /// `map` is going away (dropped or re-initialised): if this thread still
 /// holds it, report *held lock freed* and drop its entries.
 pub(crate) fn forget_instance(map: &LockMap) {
     let instance = map.instance_if_used();
-    let pending = held::with(|h| {
-        let i = h.find(instance)?;
-        let mut r = Report::new(ReportKind::HeldLockFreed, h.thread());
-        r.acquiring = Some(LockRef::of(&h.locks[i]));
-        r.held = h.locks.iter().map(LockRef::of).collect();
-        while let Some(i) = h.find(instance) {
-            h.remove(i);
-        }
-        Some(Pending::from(r))
-    });
-    if let Some(Some(p)) = pending
-        && config::is_enabled()
-    {
-        report::dispatch(vec![p]);
+    let Some(inside) = held::enter() else { return };
+    let stack = inside.stack();
+    let Some(i) = stack.find(instance) else {
+        return;
+    };
+    let mut r = Report::new(ReportKind::HeldLockFreed, held::thread());
+    r.acquiring = Some(LockRef::of(&stack.locks()[i]));
+    r.held = stack.locks().iter().map(LockRef::of).collect();
+    while let Some(i) = stack.find(instance) {
+        remove_quietly(stack, i);
+    }
+    drop(inside);
+    if config::is_enabled() {
+        dispatch(vec![Pending::from(r)]);
+    }
+}
+
+/// Dispatches reports (never with the stack borrowed).
+fn dispatch(reports: Vec<Pending>) {
+    if !reports.is_empty() {
+        report::dispatch(reports);
     }
 }
 
@@ -203,50 +384,48 @@ pub(crate) fn misuse(
     at: &'static Location<'static>,
     note: Option<String>,
 ) {
+    let Some(inside) = held::enter() else { return };
     let Some(class) = map.class() else { return };
-    let Some(mut r) = held::with(|h| {
-        let mut r = Report::new(kind, h.thread());
-        r.held = h.locks.iter().map(LockRef::of).collect();
-        r
-    }) else {
-        return;
-    };
+    let mut r = Report::new(kind, held::thread());
+    r.held = inside.stack().locks().iter().map(LockRef::of).collect();
     let entry = HeldLock {
         node: class::node(class, 0),
-        instance: map.instance(),
         mode,
         flags: Flags::NONE,
+        instance: map.instance(),
         nest: 0,
+        nest_node: 0,
         at,
         prev_key: 0,
     };
     r.acquiring = Some(LockRef::of(&entry));
     r.location = Some(crate::trace::location(at));
     r.note = note;
-    report::dispatch(vec![r.into()]);
+    drop(inside);
+    dispatch(vec![r.into()]);
 }
 
 /// Does this thread hold, exclusively, a lock matching `pred` (given its
 /// instance and class)?
 pub(crate) fn holds_exclusive(pred: impl Fn(u64, u32) -> bool) -> bool {
-    held::with(|h| {
-        h.locks
+    held::with(|s| {
+        s.locks()
             .iter()
             .any(|l| l.mode == Mode::Exclusive && pred(l.instance, class::node_class(l.node)))
     })
     .unwrap_or(true)
 }
 
-/// The depth limit was reached: this thread stops being checked.
+/// A limit was reached: one report naming the setting, then checking is
+/// switched off for the whole process (as the kernel's `debug_locks_off`),
+/// so the program runs on at full speed instead of validating under the
+/// graph lock for ever.
 #[cold]
 #[inline(never)]
-fn depth_overflow(h: &mut held::HeldStack) -> Outcome {
-    h.off = true;
-    h.locks.clear();
-    Outcome::Reports(vec![report::capacity_report(
-        report::Capacity::Depth,
-        h.thread(),
-    )])
+pub(crate) fn capacity(which: report::Capacity) {
+    let report = report::capacity_report(which, held::thread());
+    config::set_enabled(false);
+    dispatch(vec![report]);
 }
 
 #[cold]
@@ -264,11 +443,43 @@ fn bad_subclass(subclass: u8) -> u8 {
 /// threads' held stacks stay). For test harnesses that run independent cases
 /// in one process; call it while no other thread is using locks.
 pub fn reset() {
+    let Some(_inside) = held::enter() else { return };
     let mut g = graph::GRAPH.lock();
     g.clear();
     chain::clear();
     drop(g);
     report::clear();
+}
+
+/// Sizes of the checker's tables (the kernel's `/proc/lockdep_stats`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Dependency edges in the graph.
+    pub edges: usize,
+    /// Distinct places (both acquisition sites and the thread) where edges
+    /// were first recorded; one stack is kept per origin.
+    pub origins: usize,
+    /// Cached (validated) lock chains.
+    pub chains: usize,
+    /// Bytes held by the graph, its index, origins and topological order.
+    pub graph_bytes: usize,
+    /// Bytes held by the chain cache's tables (live and retired).
+    pub chain_bytes: usize,
+}
+
+/// The sizes of the checker's tables now. Takes the graph lock briefly.
+pub fn stats() -> Stats {
+    let Some(_inside) = held::enter() else {
+        return Stats::default();
+    };
+    let g = graph::GRAPH.lock();
+    Stats {
+        edges: g.edge_count(),
+        origins: g.origins.len(),
+        chains: chain::len(),
+        graph_bytes: g.bytes(),
+        chain_bytes: chain::bytes(),
+    }
 }
 
 /// What a guard keeps to release its acquisition: whether it was recorded
@@ -290,22 +501,22 @@ impl Recorded {
     };
 
     /// The result of an acquisition by the calling thread.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn new(yes: bool) -> Recorded {
         Recorded {
             yes,
             #[cfg(feature = "send_guard")]
-            owner: if yes { held::thread_token() } else { 0 },
+            owner: if yes { held::thread_id() } else { 0 },
         }
     }
 
     /// Is the calling thread the one whose held stack has the entry? (Always,
     /// without `send_guard`: a guard cannot leave its thread.)
-    #[inline]
+    #[inline(always)]
     fn on_owner(self) -> bool {
         #[cfg(feature = "send_guard")]
         {
-            self.owner == held::thread_token()
+            self.owner == held::thread_id()
         }
         #[cfg(not(feature = "send_guard"))]
         {
@@ -318,7 +529,7 @@ impl Recorded {
     /// the owner, which applies it before its next lock event (the kernel's
     /// non-owner release).
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub(crate) fn release(&mut self, map: &LockMap) {
         if !self.yes {
             return;
@@ -341,14 +552,19 @@ impl Recorded {
     }
 }
 
-/// Changes the mode of this thread's topmost entry for `map` in place (a
-/// write downgraded to a read). Not validated: a downgrade cannot block.
+/// Changes the mode of this thread's topmost entry for `map` (a write
+/// downgraded to a read): like the kernel's `lock_downgrade`, the entry and
+/// every entry above it are re-acquired (a downgrade cannot block; the
+/// re-acquisition only keeps the chain keys and edges what they would be had
+/// the lock been taken in the new mode).
 fn change_mode(map: &LockMap, mode: Mode) {
     let instance = map.instance_if_used();
-    held::with(|h| {
-        if let Some(i) = h.find(instance) {
-            h.locks[i].mode = mode;
-            h.refold(i);
-        }
-    });
+    let Some(inside) = held::enter() else { return };
+    let stack = inside.stack();
+    let reports = match stack.find(instance) {
+        Some(i) => reacquire_above(stack, i, Some(mode)),
+        None => Vec::new(),
+    };
+    drop(inside);
+    dispatch(reports);
 }

@@ -1,38 +1,40 @@
 //! The slow path: validating a chain not seen before (the kernel's
 //! `validate_chain`, `check_deadlock`, `check_prevs_add`, `check_prev_add`).
 //!
-//! Runs under the graph lock and only builds plain-data reports; the caller
-//! dispatches them after releasing everything.
+//! Runs inside the checker, under the graph lock, and only builds plain-data
+//! reports; the caller dispatches them after releasing everything.
 
 use std::sync::Arc;
 
 use petgraph::graph::EdgeIndex;
+use petgraph::visit::EdgeRef;
 
 use super::bfs;
 use super::chain;
-use super::graph::{DepMask, Edge, GRAPH, Graph, Origin};
-use super::held::{HeldLock, HeldStack};
+use super::graph::{DepMask, Edge, GRAPH, Graph};
+use super::held::{HeldLock, Stack};
+use super::topo::Verdict;
 use crate::config;
-use crate::map::{LockMap, Mode};
+use crate::map::Mode;
 use crate::report::{self, ChainEntry, ClassRef, LockRef, Pending, Report, ReportKind, ThreadInfo};
 use crate::trace;
 
 /// Validates `next` against the held stack `h` (which does not contain it
-/// yet), records its dependencies and caches the chain `key`.
-#[cold]
-#[inline(never)]
+/// yet), records its dependencies and caches the chain `key` (unless `next`
+/// names a nest lock: such acquisitions depend on which object is held, which
+/// the key does not capture, so they are validated every time). Returns the
+/// reports and whether `next`'s nest lock (if any) is held.
 pub(super) fn new_chain(
-    h: &mut HeldStack,
+    h: &Stack,
     next: &HeldLock,
-    nest_map: Option<&LockMap>,
     key: u64,
-) -> Vec<Pending> {
-    let thread = h.thread();
-    let h: &HeldStack = h;
+    thread: &ThreadInfo,
+) -> (Vec<Pending>, bool) {
     let mut out = Vec::new();
     let mut nest = next.nest;
-    if nest != 0 && h.find(nest).is_none() {
-        out.push(nest_lock_not_held(h, next, nest_map, &thread));
+    let nest_held = nest == 0 || h.find(nest).is_some();
+    if !nest_held {
+        out.push(nest_lock_not_held(h, next, thread));
         nest = 0;
     }
 
@@ -41,27 +43,28 @@ pub(super) fn new_chain(
         Deadlock::None => false,
         Deadlock::NestExempt => true,
         Deadlock::Recursive(prev) => {
-            out.push(recursive(h, prev, next, &thread));
+            out.push(recursive(h, prev, next, thread));
             false
         }
     };
     if !exempt {
-        let mut trace = None;
-        for prev in h.locks.iter().rev() {
+        let mut origin = None;
+        for prev in h.locks().iter().rev() {
             if prev.node != next.node {
-                check_prev_add(&mut g, h, prev, next, &thread, &mut trace, &mut out);
+                check_prev_add(&mut g, h, prev, next, thread, &mut origin, &mut out);
             }
             if prev.stops_walk() {
                 break;
             }
         }
     }
-    // Acquisitions naming a nest lock depend on which object is held, which
-    // the chain key does not capture: they are validated every time.
     if next.nest == 0 && chain::insert(key).is_err() {
-        out.push(report::capacity_report(report::Capacity::Chains, thread));
+        out.push(report::capacity_report(
+            report::Capacity::Chains,
+            thread.clone(),
+        ));
     }
-    out
+    (out, nest_held)
 }
 
 enum Deadlock<'a> {
@@ -73,9 +76,9 @@ enum Deadlock<'a> {
 /// The same-class check, scanning the held stack bottom-up: a lock of the
 /// same class (and subclass) is fine only if `next` is a recursive read and
 /// the held one any read, or if `next`'s nest lock was seen held *below* it.
-fn check_deadlock<'a>(h: &'a HeldStack, next: &HeldLock, nest: u64) -> Deadlock<'a> {
+fn check_deadlock<'a>(h: &'a Stack, next: &HeldLock, nest: u64) -> Deadlock<'a> {
     let mut nest_seen = false;
-    for prev in &h.locks {
+    for prev in h.locks() {
         nest_seen |= nest != 0 && prev.instance == nest;
         if prev.node != next.node {
             continue;
@@ -93,14 +96,16 @@ fn check_deadlock<'a>(h: &'a HeldStack, next: &HeldLock, nest: u64) -> Deadlock<
 }
 
 /// Adds the dependency `prev → next`, first checking that it does not close
-/// a strong cycle `next → … → prev`.
+/// a strong cycle `next → … → prev`. The incremental topological order
+/// settles most new edges in O(1); the exact search runs only when a path
+/// back may exist, inside the component that would hold it.
 fn check_prev_add(
     g: &mut Graph,
-    h: &HeldStack,
+    h: &Stack,
     prev: &HeldLock,
     next: &HeldLock,
     thread: &ThreadInfo,
-    trace: &mut Option<Option<Arc<crate::trace::Trace>>>,
+    origin: &mut Option<u32>,
     out: &mut Vec<Pending>,
 ) {
     let dep = DepMask::of(prev.mode, next.mode);
@@ -108,56 +113,78 @@ fn check_prev_add(
     if let Some(e) = existing
         && g.g[e].dep.0 & dep.0 != 0
     {
-        g.g[e].count += 1;
+        g.g[e].count = g.g[e].count.saturating_add(1);
         return;
     }
-    let to_needs_n = prev.mode.is_read();
-    if let Some(path) = bfs::strong_path(
-        &g.g,
-        next.node,
-        next.mode == Mode::RecursiveRead,
-        prev.node,
-        to_needs_n,
-    ) {
-        out.push(circular(g, h, prev, next, &path, thread));
-    }
-    if let Some(e) = existing {
-        g.g[e].dep.0 |= dep.0;
-        g.g[e].count += 1;
-        return;
-    }
-    if g.edge_count() >= config::limits().edges {
+    if existing.is_none() && g.edge_count() >= config::limits().edges {
         out.push(report::capacity_report(
             report::Capacity::Edges,
             thread.clone(),
         ));
         return;
     }
-    let first = Origin {
-        at: next.at,
-        prev_at: prev.at,
-        thread: thread.clone(),
-        trace: trace.get_or_insert_with(trace::capture).clone(),
+    g.ensure(prev.node.max(next.node));
+    let verdict = {
+        let graph = &g.g;
+        let succ = |x: u32| {
+            graph
+                .edges_directed(x.into(), petgraph::Direction::Outgoing)
+                .map(|e| e.target().index() as u32)
+        };
+        let pred = |x: u32| {
+            graph
+                .edges_directed(x.into(), petgraph::Direction::Incoming)
+                .map(|e| e.source().index() as u32)
+        };
+        if existing.is_some() {
+            // The plain edge is already ordered: only its component matters.
+            match g.topo.same(prev.node, next.node) {
+                true => Verdict::Within(prev.node),
+                false => Verdict::Acyclic,
+            }
+        } else {
+            g.topo.add_edge(prev.node, next.node, succ, pred)
+        }
     };
-    let (a, b) = (g.ensure(prev.node), g.ensure(next.node));
-    g.g.add_edge(
-        a,
-        b,
+    if let Verdict::Within(root) = verdict {
+        let mut members = g.topo.component(root);
+        members.sort_unstable();
+        if let Some(path) = bfs::strong_path_within(
+            &g.g,
+            next.node,
+            next.mode == Mode::RecursiveRead,
+            prev.node,
+            prev.mode.is_read(),
+            |n| members.binary_search(&n).is_ok(),
+        ) {
+            out.push(circular(g, h, prev, next, &path, thread));
+        }
+    }
+    if let Some(e) = existing {
+        g.g[e].dep.0 |= dep.0;
+        g.g[e].count = g.g[e].count.saturating_add(1);
+        return;
+    }
+    let origin =
+        *origin.get_or_insert_with(|| g.origin_of(next.at, prev.at, thread, trace::capture));
+    g.add(
+        prev.node,
+        next.node,
         Edge {
             dep,
-            first,
             count: 1,
+            origin,
         },
     );
 }
 
-fn held_refs(h: &HeldStack) -> Vec<LockRef> {
-    h.locks.iter().map(LockRef::of).collect()
+fn held_refs(h: &Stack) -> Vec<LockRef> {
+    h.locks().iter().map(LockRef::of).collect()
 }
 
 fn circular(
     g: &Graph,
-    h: &HeldStack,
+    h: &Stack,
     prev: &HeldLock,
     next: &HeldLock,
     path: &[EdgeIndex<u32>],
@@ -167,22 +194,22 @@ fn circular(
     r.acquiring = Some(LockRef::of(next));
     r.holding = Some(LockRef::of(prev));
     r.held = held_refs(h);
-    let mut traces = Vec::with_capacity(path.len() + 1);
+    let mut traces: Vec<Option<Arc<trace::Trace>>> = Vec::with_capacity(path.len() + 1);
     // Path edges e1..eN run C0 = next → C1 → … → CN = prev; entry #k shows
     // Ck with the trace of e_k. Printed from #N down to #0.
     for (k, &e) in path.iter().enumerate().rev() {
         let (_, target) = g.g.edge_endpoints(e).expect("edge on a path exists");
-        let edge = &g.g[e];
+        let origin = g.origin(e);
         r.chain.push(ChainEntry {
             index: k + 1,
             class: ClassRef::of(target.index() as u32),
-            dep: edge.dep.strongest(),
-            location: trace::location(edge.first.at),
-            thread: edge.first.thread.clone(),
+            dep: g.g[e].dep.strongest(),
+            location: trace::location(origin.at),
+            thread: origin.thread.clone(),
             process: crate::report::ProcessInfo::current(),
             stack: Vec::new(),
         });
-        traces.push(edge.first.trace.clone());
+        traces.push(origin.trace.clone());
     }
     r.chain.push(ChainEntry {
         index: 0,
@@ -197,7 +224,7 @@ fn circular(
     Pending { report: r, traces }
 }
 
-fn recursive(h: &HeldStack, prev: &HeldLock, next: &HeldLock, thread: &ThreadInfo) -> Pending {
+fn recursive(h: &Stack, prev: &HeldLock, next: &HeldLock, thread: &ThreadInfo) -> Pending {
     let mut r = Report::new(ReportKind::RecursiveLocking, thread.clone());
     r.acquiring = Some(LockRef::of(next));
     r.holding = Some(LockRef::of(prev));
@@ -231,15 +258,10 @@ fn class_collapse_hint(node: crate::class::Node) -> String {
     )
 }
 
-fn nest_lock_not_held(
-    h: &HeldStack,
-    next: &HeldLock,
-    nest: Option<&LockMap>,
-    thread: &ThreadInfo,
-) -> Pending {
+fn nest_lock_not_held(h: &Stack, next: &HeldLock, thread: &ThreadInfo) -> Pending {
     let mut r = Report::new(ReportKind::NestLockNotHeld, thread.clone());
     r.acquiring = Some(LockRef::of(next));
-    let name = nest.map_or_else(|| String::from("?"), LockMap::class_name);
+    let name = crate::class::info(crate::class::node_class(next.nest_node)).name;
     r.note = Some(format!("{:016x} ({name})", next.nest));
     r.held = held_refs(h);
     r.into()

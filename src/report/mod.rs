@@ -75,7 +75,8 @@ impl ReportKind {
 pub struct ThreadInfo {
     /// The thread's name, or `<unnamed>`.
     pub name: String,
-    /// The number in std's `ThreadId` (unique within the process).
+    /// The thread's number: unique within the process, never reused, in the
+    /// order threads first used a lock (lockdep's own counter).
     pub id: u64,
 }
 
@@ -83,15 +84,9 @@ impl ThreadInfo {
     /// The calling thread.
     pub fn current() -> ThreadInfo {
         let t = std::thread::current();
-        let dbg = format!("{:?}", t.id());
-        let id = dbg
-            .trim_start_matches("ThreadId(")
-            .trim_end_matches(')')
-            .parse()
-            .unwrap_or(0);
         ThreadInfo {
             name: t.name().unwrap_or("<unnamed>").to_owned(),
-            id,
+            id: crate::engine::held::thread_id(),
         }
     }
 }
@@ -388,6 +383,11 @@ pub(crate) fn clear() {
 #[cold]
 #[inline(never)]
 pub(crate) fn dispatch(pending: Vec<Pending>) {
+    // Inside the checker while storing, printing, dumping and attributing:
+    // a lock taken by anything this calls (an allocator, a `Display` impl,
+    // the dump writer) goes straight to the raw lock. (`None`: the caller is
+    // already inside.)
+    let inside = crate::engine::held::enter();
     let mut first_text = None;
     for Pending { mut report, traces } in pending {
         if !STORE.lock().seen.insert(report.fingerprint()) {
@@ -421,6 +421,7 @@ pub(crate) fn dispatch(pending: Vec<Pending>) {
             first_text.get_or_insert(text);
         }
     }
+    drop(inside);
     let Some(text) = first_text else { return };
     match config::on_report() {
         OnReport::Warn => {}
@@ -485,7 +486,7 @@ impl Capacity {
 /// Reports that a capacity limit was reached (once per limit).
 #[cold]
 pub(crate) fn capacity_reached(which: Capacity) {
-    dispatch(vec![capacity_report(which, ThreadInfo::current())]);
+    crate::engine::capacity(which);
 }
 
 pub(crate) fn capacity_report(which: Capacity, thread: ThreadInfo) -> Pending {

@@ -142,7 +142,7 @@ impl SeqCount {
                 Flags::SERIALIZED
             }
         };
-        let me = engine::held::thread_token();
+        let me = engine::held::thread_id();
         let other = self.writer.swap(me, Ordering::Relaxed);
         if other != 0 && other != me && crate::config::is_enabled() {
             let note =
@@ -182,7 +182,7 @@ impl SeqCount {
     #[track_caller]
     pub fn write_end(&self) {
         let before = self.sequence.fetch_add(1, Ordering::Release);
-        let me = engine::held::thread_token();
+        let me = engine::held::thread_id();
         let _ = self
             .writer
             .compare_exchange(me, 0, Ordering::Relaxed, Ordering::Relaxed);

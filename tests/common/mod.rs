@@ -40,3 +40,46 @@ pub fn run_named<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> T {
             .expect("thread panicked")
     })
 }
+
+/// Runs the `#[ignore]`d test `name` of the calling test binary in a child
+/// process with `env` (and none of this process's `LOCKDEP*` variables),
+/// killing it after `timeout`. Returns its output, or `None` if it had to be
+/// killed (it hung).
+pub fn run_child_test(
+    name: &str,
+    env: &[(&str, &str)],
+    timeout: std::time::Duration,
+) -> Option<std::process::Output> {
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(std::env::current_exe().expect("current_exe"));
+    cmd.args([
+        name,
+        "--exact",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
+    for (var, _) in std::env::vars_os() {
+        if var.to_string_lossy().starts_with("LOCKDEP") {
+            cmd.env_remove(var);
+        }
+    }
+    cmd.env("LOCKDEP_TEST_CHILD", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run child test binary");
+    let start = std::time::Instant::now();
+    loop {
+        if child.try_wait().expect("wait for child").is_some() {
+            return Some(child.wait_with_output().expect("child output"));
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
