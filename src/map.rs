@@ -152,7 +152,7 @@ impl LockMap {
     }
 
     /// This object's identity (distinct for every `LockMap`, stable while it lives).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn instance(&self) -> u64 {
         match self.instance.load(Ordering::Relaxed) {
             0 => self.instance_slow(),
@@ -173,6 +173,7 @@ impl LockMap {
     }
 
     /// The instance id if one was ever assigned (i.e. the map was ever used).
+    #[inline(always)]
     pub(crate) fn instance_if_used(&self) -> u64 {
         self.instance.load(Ordering::Relaxed)
     }

@@ -86,10 +86,11 @@ fn stored(key: u64) -> u64 {
     if key == 0 { 1 } else { key }
 }
 
-/// The home slot (before masking): the high bits, the best mixed of the key.
+/// The home slot (before masking): the high bits, the best mixed by the
+/// key's final multiply, folded onto the low ones.
 #[inline(always)]
 fn home(key: u64) -> usize {
-    (key >> 32 ^ key) as usize
+    (key >> 29 ^ key) as usize
 }
 
 /// Has this chain been validated? Lock-free: at most [`MAX_PROBE`] `Acquire` loads.
@@ -104,9 +105,13 @@ pub(crate) fn contains(key: u64) -> bool {
     let table = unsafe { &*table };
     let key = stored(key);
     let mask = table.mask();
+    let slots = table.slots.as_ptr();
     let home = home(key);
     for step in 0..MAX_PROBE {
-        match table.slots[(home + step) & mask].load(Ordering::Acquire) {
+        // SAFETY: `mask` is the table's length minus one (a power of two),
+        // so the index is in bounds.
+        let slot = unsafe { &*slots.add((home + step) & mask) };
+        match slot.load(Ordering::Acquire) {
             0 => return false,
             k if k == key => return true,
             _ => {}

@@ -81,14 +81,15 @@ pub(crate) fn chain_id(node: Node, mode: Mode, flags: Flags) -> u64 {
 /// The initial chain key (the kernel's `INITIAL_CHAIN_KEY`).
 pub(crate) const INITIAL_KEY: u64 = u64::MAX;
 
-/// Folds one entry into a chain key (a 64-bit multiply-xorshift mix; like the
-/// kernel's jhash fold, distinct chains are assumed to get distinct keys).
+/// Folds one entry into a chain key: rotate, xor, one multiply (the FxHash
+/// step). For a fixed `id` the step is a bijection of `key`, and for a fixed
+/// `key` an injection of `id`, so two chains that differ in one entry always
+/// get different keys; like the kernel's jhash fold, chains that differ in
+/// several entries are assumed to get different keys (a collision would skip
+/// one validation).
 #[inline(always)]
 pub(crate) fn mix(key: u64, id: u64) -> u64 {
-    let mut x = key ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 29)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 32)
+    (key.rotate_left(26) ^ id).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// Where a thread's stack is in its life.
@@ -177,6 +178,36 @@ impl Stack {
         }
         self.len = i;
         above
+    }
+
+    /// Removes entry `i` when every entry above it re-acquires from the chain
+    /// cache alone (no nest lock, chain validated before): the kernel's
+    /// re-acquisition with nothing to validate, done in place with no
+    /// allocation. Returns `false`, changing nothing, when one would need
+    /// validation.
+    #[inline]
+    pub(crate) fn remove_cached(&mut self, i: usize) -> bool {
+        let locks = self.locks();
+        let mut key = locks[i].prev_key;
+        for e in &locks[i + 1..] {
+            key = mix(key, e.chain_id());
+            if e.nest != 0 || (!e.flags.is_trylike() && !super::chain::contains(key)) {
+                return false;
+            }
+        }
+        let mut key = locks[i].prev_key;
+        for j in i + 1..self.len {
+            // SAFETY: `j < len <= cap`: both slots are initialised.
+            unsafe {
+                let mut e = self.buf.add(j).read();
+                e.prev_key = key;
+                key = mix(key, e.chain_id());
+                self.buf.add(j - 1).write(e);
+            }
+        }
+        self.len -= 1;
+        self.key = key;
+        true
     }
 
     /// Forgets every entry.

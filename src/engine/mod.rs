@@ -262,13 +262,19 @@ pub(crate) fn release(map: &LockMap, at: &'static Location<'static>) {
 #[cold]
 #[inline(never)]
 fn release_slow(map: &LockMap, at: &'static Location<'static>) {
+    let instance = map.instance_if_used();
+    if instance != 0
+        && !foreign_pending()
+        && held::with(|s| s.find(instance).is_some_and(|i| s.remove_cached(i))) == Some(true)
+    {
+        return; // out of order, but everything above re-acquired from the cache
+    }
     let Some(inside) = held::enter() else { return };
     let stack = inside.stack();
     apply_foreign_releases(stack);
     if stack.life == held::Life::Off {
         return;
     }
-    let instance = map.instance_if_used();
     let found = (instance != 0).then(|| stack.find(instance)).flatten();
     let reports = match found {
         Some(i) => reacquire_above(stack, i, None),
