@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use parking_lot::Mutex as RawMutex;
 
 /// Slots probed at most, from a key's home slot.
-pub(crate) const MAX_PROBE: usize = 64;
+pub(crate) const MAX_PROBE: usize = 128;
 
 /// Slots of the first table.
 const INITIAL_SLOTS: usize = 1024;

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use once_cell::sync::Lazy;
 use parking_lot::Mutex as RawMutex;
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
-use rustc_hash::FxBuildHasher;
+use rustc_hash::{FxBuildHasher, FxHasher};
 
 use super::topo::Topo;
 use crate::class::Node;
@@ -133,8 +133,10 @@ type OriginKey = (usize, usize, u64);
 #[derive(Default)]
 pub(crate) struct Graph {
     pub(crate) g: DiGraph<(), Edge, u32>,
-    /// `(prev << 32 | next)` → the edge: O(1) lookups on the slow path.
-    index: HashMap<u64, EdgeIndex<u32>, FxBuildHasher>,
+    /// The edges by `(prev, next)`: O(1) lookups on the slow path. Stores
+    /// only edge indices (4 bytes a slot, plus one control byte); the key is
+    /// read from the edge itself.
+    index: hashbrown::HashTable<u32>,
     /// Distinct origins, shared by edges.
     pub(crate) origins: Vec<Origin>,
     origin_index: HashMap<OriginKey, u32, FxBuildHasher>,
@@ -156,7 +158,13 @@ impl Graph {
     /// The edge `prev → next`, if recorded.
     #[inline]
     pub(crate) fn find(&self, prev: Node, next: Node) -> Option<EdgeIndex<u32>> {
-        self.index.get(&edge_key(prev, next)).copied()
+        let g = &self.g;
+        self.index
+            .find(edge_hash(prev, next), |&e| {
+                g.edge_endpoints(EdgeIndex::new(e as usize))
+                    == Some((NodeIndex::new(prev as usize), NodeIndex::new(next as usize)))
+            })
+            .map(|&e| EdgeIndex::new(e as usize))
     }
 
     pub(crate) fn edge_count(&self) -> usize {
@@ -174,13 +182,14 @@ impl Graph {
         &mut self,
         at: &'static Location<'static>,
         prev_at: &'static Location<'static>,
-        thread: &ThreadInfo,
+        thread_id: u64,
+        thread: impl FnOnce() -> ThreadInfo,
         capture: impl FnOnce() -> Option<Arc<crate::trace::Trace>>,
     ) -> u32 {
         let key = (
             at as *const Location as usize,
             prev_at as *const Location as usize,
-            thread.id,
+            thread_id,
         );
         if let Some(&i) = self.origin_index.get(&key) {
             return i;
@@ -189,7 +198,7 @@ impl Graph {
         self.origins.push(Origin {
             at,
             prev_at,
-            thread: thread.clone(),
+            thread: thread(),
             trace: capture(),
         });
         self.origin_index.insert(key, i);
@@ -201,7 +210,14 @@ impl Graph {
     pub(crate) fn add(&mut self, prev: Node, next: Node, edge: Edge) {
         let (a, b) = (self.ensure(prev), self.ensure(next));
         let e = self.g.add_edge(a, b, edge);
-        self.index.insert(edge_key(prev, next), e);
+        let g = &self.g;
+        self.index
+            .insert_unique(edge_hash(prev, next), e.index() as u32, |&e| {
+                let (a, b) = g
+                    .edge_endpoints(EdgeIndex::new(e as usize))
+                    .expect("indexed edges exist");
+                edge_hash(a.index() as Node, b.index() as Node)
+            });
     }
 
     /// Forgets every edge (for [`crate::reset`]).
@@ -214,7 +230,7 @@ impl Graph {
         use std::mem::size_of;
         self.g.capacity().0 * size_of::<petgraph::graph::Node<(), u32>>()
             + self.g.capacity().1 * size_of::<petgraph::graph::Edge<Edge, u32>>()
-            + self.index.capacity() * (size_of::<(u64, EdgeIndex<u32>)>() + 1)
+            + self.index.capacity() * (size_of::<u32>() + 1)
             + self.origins.capacity() * size_of::<Origin>()
             + self.origin_index.capacity() * (size_of::<(OriginKey, u32)>() + 1)
             + self.topo.bytes()
@@ -222,8 +238,11 @@ impl Graph {
 }
 
 #[inline]
-fn edge_key(prev: Node, next: Node) -> u64 {
-    (prev as u64) << 32 | next as u64
+fn edge_hash(prev: Node, next: Node) -> u64 {
+    use std::hash::Hasher;
+    let mut h = FxHasher::default();
+    h.write_u64((prev as u64) << 32 | next as u64);
+    h.finish()
 }
 
 /// The engine's one lock.

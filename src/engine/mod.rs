@@ -222,8 +222,8 @@ fn check_and_push(stack: &mut Stack, mut entry: HeldLock) -> Vec<Pending> {
     let cached = entry.flags.is_trylike() || (entry.nest == 0 && chain::contains(key));
     let mut reports = Vec::new();
     if !cached {
-        let thread = held::thread();
-        let (r, nest_held) = validate::new_chain(stack, &entry, key, &thread);
+        let me = validate::Me::current();
+        let (r, nest_held) = validate::new_chain(stack, &entry, key, &me);
         reports = r;
         if !nest_held {
             entry.nest = 0;

@@ -24,12 +24,7 @@ use crate::trace;
 /// names a nest lock: such acquisitions depend on which object is held, which
 /// the key does not capture, so they are validated every time). Returns the
 /// reports and whether `next`'s nest lock (if any) is held.
-pub(super) fn new_chain(
-    h: &Stack,
-    next: &HeldLock,
-    key: u64,
-    thread: &ThreadInfo,
-) -> (Vec<Pending>, bool) {
+pub(super) fn new_chain(h: &Stack, next: &HeldLock, key: u64, thread: &Me) -> (Vec<Pending>, bool) {
     let mut out = Vec::new();
     let mut nest = next.nest;
     let nest_held = nest == 0 || h.find(nest).is_some();
@@ -61,10 +56,30 @@ pub(super) fn new_chain(
     if next.nest == 0 && chain::insert(key).is_err() {
         out.push(report::capacity_report(
             report::Capacity::Chains,
-            thread.clone(),
+            thread.info().clone(),
         ));
     }
     (out, nest_held)
+}
+
+/// The acquiring thread: its id now, its name (an allocation) only if an
+/// origin or a report needs it.
+pub(super) struct Me {
+    id: u64,
+    info: std::cell::OnceCell<ThreadInfo>,
+}
+
+impl Me {
+    pub(super) fn current() -> Me {
+        Me {
+            id: super::held::thread_id(),
+            info: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn info(&self) -> &ThreadInfo {
+        self.info.get_or_init(super::held::thread)
+    }
 }
 
 enum Deadlock<'a> {
@@ -104,7 +119,7 @@ fn check_prev_add(
     h: &Stack,
     prev: &HeldLock,
     next: &HeldLock,
-    thread: &ThreadInfo,
+    thread: &Me,
     origin: &mut Option<u32>,
     out: &mut Vec<Pending>,
 ) {
@@ -119,7 +134,7 @@ fn check_prev_add(
     if existing.is_none() && g.edge_count() >= config::limits().edges {
         out.push(report::capacity_report(
             report::Capacity::Edges,
-            thread.clone(),
+            thread.info().clone(),
         ));
         return;
     }
@@ -165,8 +180,15 @@ fn check_prev_add(
         g.g[e].count = g.g[e].count.saturating_add(1);
         return;
     }
-    let origin =
-        *origin.get_or_insert_with(|| g.origin_of(next.at, prev.at, thread, trace::capture));
+    let origin = *origin.get_or_insert_with(|| {
+        g.origin_of(
+            next.at,
+            prev.at,
+            thread.id,
+            || thread.info().clone(),
+            trace::capture,
+        )
+    });
     g.add(
         prev.node,
         next.node,
@@ -188,9 +210,9 @@ fn circular(
     prev: &HeldLock,
     next: &HeldLock,
     path: &[EdgeIndex<u32>],
-    thread: &ThreadInfo,
+    thread: &Me,
 ) -> Pending {
-    let mut r = Report::new(ReportKind::CircularDependency, thread.clone());
+    let mut r = Report::new(ReportKind::CircularDependency, thread.info().clone());
     r.acquiring = Some(LockRef::of(next));
     r.holding = Some(LockRef::of(prev));
     r.held = held_refs(h);
@@ -216,7 +238,7 @@ fn circular(
         class: ClassRef::of(next.node),
         dep: DepMask::of(prev.mode, next.mode).strongest(),
         location: trace::location(next.at),
-        thread: thread.clone(),
+        thread: thread.info().clone(),
         process: crate::report::ProcessInfo::current(),
         stack: Vec::new(),
     });
@@ -224,8 +246,8 @@ fn circular(
     Pending { report: r, traces }
 }
 
-fn recursive(h: &Stack, prev: &HeldLock, next: &HeldLock, thread: &ThreadInfo) -> Pending {
-    let mut r = Report::new(ReportKind::RecursiveLocking, thread.clone());
+fn recursive(h: &Stack, prev: &HeldLock, next: &HeldLock, thread: &Me) -> Pending {
+    let mut r = Report::new(ReportKind::RecursiveLocking, thread.info().clone());
     r.acquiring = Some(LockRef::of(next));
     r.holding = Some(LockRef::of(prev));
     r.held = held_refs(h);
@@ -258,8 +280,8 @@ fn class_collapse_hint(node: crate::class::Node) -> String {
     )
 }
 
-fn nest_lock_not_held(h: &Stack, next: &HeldLock, thread: &ThreadInfo) -> Pending {
-    let mut r = Report::new(ReportKind::NestLockNotHeld, thread.clone());
+fn nest_lock_not_held(h: &Stack, next: &HeldLock, thread: &Me) -> Pending {
+    let mut r = Report::new(ReportKind::NestLockNotHeld, thread.info().clone());
     r.acquiring = Some(LockRef::of(next));
     let name = crate::class::info(crate::class::node_class(next.nest_node)).name;
     r.note = Some(format!("{:016x} ({name})", next.nest));
