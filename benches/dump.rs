@@ -38,8 +38,8 @@ fn dump(c: &mut Criterion) {
     );
     let mut group = c.benchmark_group("dump_400_edges");
     group.bench_function("build", |b| b.iter(|| black_box(lockdep::Dump::current())));
-    group.bench_function("to_json", |b| b.iter(|| black_box(d.to_json())));
-    let json = d.to_json();
+    group.bench_function("to_json", |b| b.iter(|| black_box(d.to_json().unwrap())));
+    let json = d.to_json().unwrap();
     eprintln!("dump size: {} bytes", json.len());
     group.bench_function("parse", |b| {
         b.iter(|| black_box(lockdep::Dump::parse(&json, "bench").unwrap()))

@@ -66,10 +66,10 @@ impl Dump {
         }
     }
 
-    /// The dump as pretty-printed JSON.
-    pub fn to_json(&self) -> String {
-        // Plain data with string keys: serialisation cannot fail.
-        serde_json::to_string_pretty(self).unwrap_or_default()
+    /// The dump as pretty-printed JSON. An error only if a value cannot be
+    /// represented (never for dumps this crate builds; checked, not assumed).
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
     }
 
     /// Writes the dump to `path` atomically: a temporary file next to it, then
@@ -87,7 +87,7 @@ impl Dump {
         ));
         let result = (|| {
             let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(self.to_json().as_bytes())?;
+            f.write_all(self.to_json().map_err(std::io::Error::other)?.as_bytes())?;
             f.write_all(b"\n")?;
             f.sync_all()?;
             std::fs::rename(&tmp, path)

@@ -809,7 +809,7 @@ fn assert_bad(path: &Path, line: Option<usize>, what: &str) {
 fn every_kind_of_bad_dump_is_exit_2_naming_file_and_position() {
     let dir = scratch("bad");
     let (_, d) = dump_of("ingest");
-    let good = d.to_json();
+    let good = d.to_json().unwrap();
     let write = |name: &str, text: &str| {
         let p = dir.join(name);
         std::fs::write(&p, text).unwrap();
@@ -840,7 +840,7 @@ fn every_kind_of_bad_dump_is_exit_2_naming_file_and_position() {
 
     let p = write(
         "baseline-not-dump.json",
-        &Baseline::from_reports([]).to_json(),
+        &Baseline::from_reports([]).to_json().unwrap(),
     );
     assert_bad(&p, None, "not a lockdep dump");
 

@@ -254,7 +254,11 @@ fn merge(dumps: &[Dump], output: Option<&Path>) -> Result<u8, Failure> {
             out(&text)?;
         }
         None => {
-            out(&(merged.to_json() + "\n"))?;
+            let json = merged.to_json().map_err(|e| Failure {
+                message: format!("lockdep merge: cannot serialise the merged dump: {e}"),
+                code: 2,
+            })?;
+            out(&(json + "\n"))?;
             eprint!("{text}");
         }
     }

@@ -252,6 +252,10 @@ pub struct Report {
     pub held: Vec<LockRef>,
     /// Extra text: the nest lock's name, the capacity setting to raise, a hint.
     pub note: Option<String>,
+    /// Found by `lockdep merge` in the union of several processes' graphs,
+    /// not raised by any one process (absent from dumps: `false`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub found_by_merge: bool,
     /// Where the problem happened (the release site for a bad unlock).
     pub location: Option<String>,
     /// The stack of the thread at the time, symbolised, lockdep frames trimmed.
@@ -272,6 +276,7 @@ impl Report {
             chain: Vec::new(),
             held: Vec::new(),
             note: None,
+            found_by_merge: false,
             location: None,
             stack: Vec::new(),
         }

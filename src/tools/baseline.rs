@@ -100,15 +100,16 @@ impl Baseline {
             .collect()
     }
 
-    /// The baseline as pretty-printed JSON.
-    pub fn to_json(&self) -> String {
-        // Plain data with string keys: serialisation cannot fail.
-        serde_json::to_string_pretty(self).unwrap_or_default()
+    /// The baseline as pretty-printed JSON (an error only if a value cannot
+    /// be represented).
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
     }
 
     /// Writes the baseline to `path` (with a final newline).
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
-        std::fs::write(path, format!("{}\n", self.to_json()))
+        let json = self.to_json().map_err(std::io::Error::other)?;
+        std::fs::write(path, format!("{json}\n"))
     }
 
     /// Reads and checks the baseline in file `path`.
@@ -139,7 +140,7 @@ mod tests {
                 classes: vec!["A".into(), "B".into()],
             }],
         };
-        let back = Baseline::parse(&b.to_json(), "b.json").unwrap();
+        let back = Baseline::parse(&b.to_json().unwrap(), "b.json").unwrap();
         assert_eq!(back, b);
         assert!(back.contains("circular_dependency:A/0,B/0"));
         assert!(!back.contains("circular_dependency:A/0,C/0"));

@@ -170,11 +170,8 @@ pub fn found_by_merge(d: &Dump) -> Vec<&Report> {
 }
 
 /// Did `lockdep merge` find this report (rather than a process raise it)?
-/// Such a report's note starts with `found by lockdep merge`.
 pub fn is_from_merge(r: &Report) -> bool {
-    r.note
-        .as_deref()
-        .is_some_and(|n| n.starts_with(NOTE_PREFIX))
+    r.found_by_merge
 }
 
 const NOTE_PREFIX: &str = "found by lockdep merge";
@@ -322,6 +319,7 @@ fn cycle_report(
         chain,
         held: vec![holding],
         note: Some(note),
+        found_by_merge: true,
         location: Some(c.location.clone()),
         stack: c.stack.clone(),
     }
@@ -401,6 +399,13 @@ mod tests {
         let r = &m.reports[0];
         assert_eq!(r.kind, ReportKind::CircularDependency);
         assert!(is_from_merge(r));
+        // Provenance is a field that survives a round trip, not note text.
+        let back = crate::Dump::parse(&m.to_json().unwrap(), "m.json").unwrap();
+        assert!(is_from_merge(&back.reports[0]));
+        let mut impostor = r.clone();
+        impostor.found_by_merge = false;
+        assert!(impostor.note.as_deref().unwrap().starts_with(NOTE_PREFIX));
+        assert!(!is_from_merge(&impostor));
         assert_eq!(r.fingerprint(), "circular_dependency:key:A/0,key:B/0");
         // Closing edge A → B (first in order), path B → A.
         assert_eq!(r.holding.as_ref().unwrap().class.name, "A");
