@@ -169,6 +169,22 @@ pub(crate) fn max_depth() -> usize {
 #[inline(never)]
 fn init_slow() -> bool {
     static INIT: std::sync::Once = std::sync::Once::new();
+    thread_local! {
+        /// Set while this thread reads the environment: a lock event from
+        /// inside (an allocator built on our locks) is simply not checked,
+        /// instead of re-entering the `Once` (which would deadlock).
+        static READING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if READING.with(|r| r.replace(true)) {
+        return false;
+    }
+    struct Done;
+    impl Drop for Done {
+        fn drop(&mut self) {
+            READING.with(|r| r.set(false));
+        }
+    }
+    let _done = Done;
     INIT.call_once(|| {
         let mut on = true;
         if let Some(v) = var("LOCKDEP") {

@@ -806,7 +806,10 @@ fn programmatic_dump_validates_against_the_schema_and_round_trips() {
     // Round trip: what serde writes reads back to the same value.
     assert_eq!(Dump::parse(&dump.to_json().unwrap(), "x").unwrap(), dump);
     let current = Dump::current();
-    assert_eq!(Dump::parse(&current.to_json().unwrap(), "x").unwrap(), current);
+    assert_eq!(
+        Dump::parse(&current.to_json().unwrap(), "x").unwrap(),
+        current
+    );
     assert_schema_valid(&current.to_json().unwrap());
 }
 
