@@ -243,5 +243,15 @@ fn var(name: &str) -> Option<String> {
 }
 
 fn warn(name: &str, value: &str, expected: &str) {
-    eprintln!("lockdep: ignoring {name}={value:?}: expected {expected}; keeping the default");
+    stderr(format_args!(
+        "lockdep: ignoring {name}={value:?}: expected {expected}; keeping the default\n"
+    ));
+}
+
+/// Writes to stderr, ignoring failure: `eprint!` panics when stderr is
+/// closed or a broken pipe, and the checker must never panic inside a lock
+/// operation because it could not print.
+pub(crate) fn stderr(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_fmt(args);
 }

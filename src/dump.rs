@@ -259,10 +259,10 @@ static AUTO_PATH: Lazy<Option<PathBuf>> = Lazy::new(|| {
     let dir = std::env::var_os("LOCKDEP_DUMP_DIR").filter(|d| !d.is_empty())?;
     let dir = PathBuf::from(dir);
     if let Err(e) = std::fs::create_dir_all(&dir) {
-        eprintln!(
-            "lockdep: LOCKDEP_DUMP_DIR={}: cannot create the directory: {e}; no dumps will be written",
+        crate::config::stderr(format_args!(
+            "lockdep: LOCKDEP_DUMP_DIR={}: cannot create the directory: {e}; no dumps will be written\n",
             dir.display()
-        );
+        ));
         return None;
     }
     let p = ProcessInfo::current();
@@ -291,7 +291,9 @@ pub(crate) fn init() {
     // unwind (it catches panics).
     let rc = unsafe { atexit(at_exit) };
     if rc != 0 {
-        eprintln!("lockdep: cannot register the exit-time dump (atexit failed)");
+        crate::config::stderr(format_args!(
+            "lockdep: cannot register the exit-time dump (atexit failed)\n"
+        ));
     }
 }
 
@@ -309,6 +311,9 @@ pub(crate) fn write_auto() {
         Dump::current().write_atomic(path)
     };
     if let Err(e) = written {
-        eprintln!("lockdep: cannot write dump {}: {e}", path.display());
+        crate::config::stderr(format_args!(
+            "lockdep: cannot write dump {}: {e}\n",
+            path.display()
+        ));
     }
 }

@@ -437,11 +437,11 @@ pub(crate) fn capacity(which: report::Capacity) {
 #[cold]
 #[inline(never)]
 fn bad_subclass(subclass: u8) -> u8 {
-    eprintln!(
-        "lockdep: subclass {subclass} is out of range (0..={}); using {}",
+    config::stderr(format_args!(
+        "lockdep: subclass {subclass} is out of range (0..={}); using {}\n",
         MAX_SUBCLASSES - 1,
         MAX_SUBCLASSES - 1
-    );
+    ));
     MAX_SUBCLASSES - 1
 }
 

@@ -418,7 +418,7 @@ pub(crate) fn dispatch(pending: Vec<Pending>) {
         STORE.lock().reports.push(report);
         crate::dump::write_auto();
         if !config::quiet() {
-            eprint!("{text}");
+            crate::config::stderr(format_args!("{text}"));
         }
         // A thread-exit report fires in a thread-local destructor, where a
         // panic would abort the process: it only prints (documented).
