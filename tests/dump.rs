@@ -6,28 +6,24 @@
 //! Dumps are per process, so most cases re-run this test binary as a child
 //! process (`current_exe() --exact <child> --ignored`, as `tests/policy.rs`
 //! does). The `child_*` tests are the children's entry points: `#[ignore]`d,
-//! and they do nothing unless `LOCKDEP_DUMP_CHILD` is set.
+//! and they do nothing unless `LOCKDEP_TEST_CHILD` (`tests/common`) is set.
 
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::Barrier;
 use std::thread;
 
+use common::is_child;
 use lockdep::dump::{DumpError, FORMAT, VERSION};
 use lockdep::report::LockRef;
 use lockdep::{DepType, Dump, LockClass, LockMap, Mode, Mutex, ReportKind, RwLock, SeqCount};
 
-const CHILD_FLAG: &str = "LOCKDEP_DUMP_CHILD";
 const SCHEMA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/docs/schema/lockdep-dump-v1.schema.json"
 );
-
-fn is_child() -> bool {
-    std::env::var_os(CHILD_FLAG).is_some()
-}
 
 /// A finished child process.
 struct Child {
@@ -57,26 +53,9 @@ impl Child {
 /// Runs the ignored test `name` of this binary in a child process with `env`
 /// (and none of the `LOCKDEP*` variables of this process).
 fn run_child(name: &str, env: &[(&str, &str)]) -> Child {
-    let mut cmd = Command::new(std::env::current_exe().expect("current_exe"));
-    cmd.args([
-        name,
-        "--exact",
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ]);
-    for (var, _) in std::env::vars_os() {
-        if var.to_string_lossy().starts_with("LOCKDEP") {
-            cmd.env_remove(var);
-        }
-    }
-    cmd.env_remove("RUST_BACKTRACE");
-    cmd.env(CHILD_FLAG, "1");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let child = cmd.spawn().expect("run child test binary");
+    let child = common::child_command(name, env)
+        .spawn()
+        .expect("run child test binary");
     let pid = child.id();
     let out = child.wait_with_output().expect("wait for the child");
     let child = Child { pid, out };

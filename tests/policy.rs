@@ -4,47 +4,23 @@
 //! The policy is process-wide and read once, so each case re-runs this test
 //! binary as a child process (`current_exe() --exact <child> --ignored`) with
 //! the environment under test. The `child_*` tests are the children's entry
-//! points: they are `#[ignore]`d and do nothing unless `LOCKDEP_POLICY_CHILD`
-//! is set.
+//! points: they are `#[ignore]`d and do nothing unless `LOCKDEP_TEST_CHILD`
+//! is set (`tests/common`).
 
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Output;
+use std::time::Duration;
+
+use common::is_child;
 use lockdep::{LockClass, Mutex, OnReport, ReportKind};
 
-const CHILD_FLAG: &str = "LOCKDEP_POLICY_CHILD";
 const TITLE: &str = "WARNING: possible circular locking dependency detected";
-
-fn is_child() -> bool {
-    std::env::var_os(CHILD_FLAG).is_some()
-}
 
 /// Runs the ignored test `name` of this binary in a child process with `env`.
 fn run_child(name: &str, env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(std::env::current_exe().expect("current_exe"));
-    cmd.args([
-        name,
-        "--exact",
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ]);
-    for var in [
-        "LOCKDEP",
-        "LOCKDEP_ON_REPORT",
-        "LOCKDEP_BACKTRACE",
-        "LOCKDEP_MAX_CLASSES",
-        "LOCKDEP_MAX_EDGES",
-        "LOCKDEP_MAX_CHAINS",
-        "LOCKDEP_MAX_DEPTH",
-        "RUST_BACKTRACE",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env(CHILD_FLAG, "1");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run child test binary");
+    let out = common::run_child_test(name, env, Duration::from_secs(120))
+        .unwrap_or_else(|| panic!("child {name} hung"));
     // The child must really have run the named test.
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(

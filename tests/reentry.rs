@@ -6,38 +6,21 @@
 //! such nested lock event must go straight to the raw lock: no deadlock on an
 //! internal lock, no recursion, no lost report.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+#[path = "support/locked_alloc.rs"]
+mod locked_alloc;
+
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use lockdep::{LockClass, Mutex, ReportKind};
+use locked_alloc::{Locked, THROUGH_LOCK};
 
-/// The system allocator behind an instrumented lock.
-struct Locked;
-
-static ALLOC_LOCK: Mutex<u64> = Mutex::new(0);
 static ARMED: AtomicBool = AtomicBool::new(false);
-static THROUGH_LOCK: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: forwards every call to `System` unchanged; the lock only counts.
-unsafe impl GlobalAlloc for Locked {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if ARMED.load(Ordering::Relaxed) {
-            *ALLOC_LOCK.lock() += 1;
-            THROUGH_LOCK.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: the caller's contract is `System`'s.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
 
 #[global_allocator]
-static GLOBAL: Locked = Locked;
+static GLOBAL: Locked = Locked {
+    armed: || ARMED.load(Ordering::Relaxed),
+};
 
 #[test]
 fn an_allocator_built_on_lockdep_locks_neither_hangs_nor_loses_reports() {
@@ -89,7 +72,7 @@ fn an_allocator_built_on_lockdep_locks_neither_hangs_nor_loses_reports() {
         reports
             .iter()
             .all(|r| r.kind == ReportKind::CircularDependency
-                && !r.splat().contains("reentry.rs:19")),
+                && !r.splat().contains("locked_alloc.rs")),
         "{reports:#?}"
     );
     assert!(THROUGH_LOCK.load(Ordering::Relaxed) > 0);

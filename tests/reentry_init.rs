@@ -10,30 +10,14 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
+#[path = "support/locked_alloc.rs"]
+mod locked_alloc;
 
 use lockdep::{LockClass, Mutex, ReportKind};
-
-struct Locked;
-
-static ALLOC_LOCK: Mutex<u64> = Mutex::new(0);
-
-// SAFETY: forwards every call to `System` unchanged; the lock only counts.
-unsafe impl GlobalAlloc for Locked {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        *ALLOC_LOCK.lock() += 1;
-        // SAFETY: the caller's contract is `System`'s.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use locked_alloc::{ALLOC_LOCK, Locked};
 
 #[global_allocator]
-static GLOBAL: Locked = Locked;
+static GLOBAL: Locked = Locked { armed: || true };
 
 #[test]
 fn the_first_lock_event_inside_the_allocator_does_not_deadlock() {

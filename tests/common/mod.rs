@@ -41,15 +41,21 @@ pub fn run_named<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
-/// Runs the `#[ignore]`d test `name` of the calling test binary in a child
-/// process with `env` (and none of this process's `LOCKDEP*` variables),
-/// killing it after `timeout`. Returns its output, or `None` if it had to be
-/// killed (it hung).
-pub fn run_child_test(
-    name: &str,
-    env: &[(&str, &str)],
-    timeout: std::time::Duration,
-) -> Option<std::process::Output> {
+/// Set in the environment of a child test process (see [`child_command`]).
+pub const CHILD_FLAG: &str = "LOCKDEP_TEST_CHILD";
+
+/// Is this process a child started by [`child_command`]? Child-only tests
+/// are `#[ignore]`d and do nothing unless this holds.
+pub fn is_child() -> bool {
+    std::env::var_os(CHILD_FLAG).is_some()
+}
+
+/// The command that runs the `#[ignore]`d test `name` of the calling test
+/// binary in a child process, with `env` and none of this process's
+/// `LOCKDEP*` variables (nor `RUST_BACKTRACE`), output piped. The one child
+/// runner of the suite: settings that are read once per process (policy,
+/// limits, dump directory) are tested this way.
+pub fn child_command(name: &str, env: &[(&str, &str)]) -> std::process::Command {
     use std::process::{Command, Stdio};
     let mut cmd = Command::new(std::env::current_exe().expect("current_exe"));
     cmd.args([
@@ -64,12 +70,25 @@ pub fn run_child_test(
             cmd.env_remove(var);
         }
     }
-    cmd.env("LOCKDEP_TEST_CHILD", "1");
+    cmd.env_remove("RUST_BACKTRACE");
+    cmd.env(CHILD_FLAG, "1");
     for (k, v) in env {
         cmd.env(k, v);
     }
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("run child test binary");
+    cmd
+}
+
+/// Runs [`child_command`]`(name, env)` to completion, killing it after
+/// `timeout`. Returns its output, or `None` if it had to be killed (it hung).
+pub fn run_child_test(
+    name: &str,
+    env: &[(&str, &str)],
+    timeout: std::time::Duration,
+) -> Option<std::process::Output> {
+    let mut child = child_command(name, env)
+        .spawn()
+        .expect("run child test binary");
     let start = std::time::Instant::now();
     loop {
         if child.try_wait().expect("wait for child").is_some() {
