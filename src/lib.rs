@@ -67,6 +67,7 @@ mod engine;
 pub mod map;
 pub mod report;
 pub mod scenario;
+mod site;
 pub mod snapshot;
 pub mod stdsync;
 pub mod sync;
