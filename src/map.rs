@@ -262,6 +262,22 @@ impl LockMap {
         )
     }
 
+    /// [`lock`](Self::lock) (exclusive, subclass 0, no nest lock) reported
+    /// at `at`: for wrappers whose acquisition happens inside a closure, out
+    /// of `#[track_caller]`'s reach (an initialiser run by `OnceLock`).
+    #[inline]
+    pub(crate) fn lock_exclusive_at(&self, at: &'static Location<'static>) -> bool {
+        engine::acquire(self, Mode::Exclusive, 0, engine::Flags::NONE, None, at)
+    }
+
+    /// [`release_if`](Self::release_if) reported at `at`.
+    #[inline]
+    pub(crate) fn release_if_at(&self, recorded: bool, at: &'static Location<'static>) {
+        if recorded {
+            engine::release(self, at);
+        }
+    }
+
     /// Records a *successful* trylock (never validated as the new lock, never
     /// the target of an edge, but a valid source of edges while held).
     #[track_caller]
