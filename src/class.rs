@@ -197,7 +197,20 @@ set_class_via_lock_map! {
     crate::SeqCount;
     crate::stdsync::Mutex<T>, T;
     crate::stdsync::RwLock<T>, T;
+    crate::Once;
+    crate::stdsync::Once;
 }
+
+impl<T> SetClass for crate::OnceLock<T> {
+    #[track_caller]
+    fn set_class(&self, class: &'static LockClass) {
+        self.lock_map().set_class(class)
+    }
+}
+
+// Not for `LazyLock`: it derefs to its value, and a `set_class` of its own
+// would shadow that of a lock inside it (`LazyLock<Mutex<T>>`). Use
+// `LazyLock::lock_map(&l).set_class(..)`.
 
 /// What identifies a class across the registry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -152,7 +152,7 @@ impl LockMap {
     pub(crate) fn at_runtime_caller_for<L: ?Sized>() -> LockMap {
         let at = Location::caller();
         if crate::site::is_std_path(at.file())
-            && let Some(user) = crate::site::construction_site()
+            && let Some(user) = crate::site::construction_site(at)
         {
             return LockMap::from_source(Source::UserSite(user, core::any::type_name::<L>));
         }

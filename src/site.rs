@@ -23,7 +23,8 @@
 //! `line-tables-only`), no frame has a file and the class stays the standard
 //! library's site, as before.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::panic::Location;
 use std::path::{Path, PathBuf};
 
 use once_cell::sync::Lazy;
@@ -32,7 +33,7 @@ use parking_lot::{Mutex as RawMutex, RwLock as RawRwLock};
 use crate::class::Site;
 
 /// The most frames looked at for a user frame.
-const MAX_DEPTH: usize = 48;
+const MAX_DEPTH: usize = 32;
 
 /// A user construction site found on the stack, interned (one `'static`
 /// object per distinct site, so its address identifies it).
@@ -62,7 +63,11 @@ pub(crate) fn is_std_path(file: &str) -> bool {
 /// What a return address is to the search.
 #[derive(Clone, Copy)]
 enum Frame {
-    /// The standard library, lockdep, the unwinder, or no debug information.
+    /// No symbol with a file and line (no debug information).
+    NoInfo,
+    /// The standard library.
+    Std,
+    /// lockdep, the unwinder, or another frame that cannot be the user's.
     Skip,
     /// The user's code: the construction site.
     User(&'static UserSite),
@@ -75,12 +80,25 @@ static FRAMES: Lazy<RawRwLock<HashMap<usize, Frame>>> = Lazy::new(Default::defau
 static SITES: Lazy<RawMutex<HashMap<(String, u32, u32), &'static UserSite>>> =
     Lazy::new(Default::default);
 
-/// The user's construction site: the innermost frame on the current stack
-/// that is not the standard library, lockdep or the unwinder; `None` if no
-/// frame within [`MAX_DEPTH`] has debug information for one.
-pub(crate) fn construction_site() -> Option<&'static UserSite> {
+/// The user's construction site of a lock whose constructor's caller is
+/// `std_site` (in the standard library): the innermost frame on the current
+/// stack that is not the standard library, lockdep or the unwinder; `None` if
+/// no frame within [`MAX_DEPTH`] has debug information for one.
+///
+/// A frame without debug information after a frame of the standard library
+/// is the user's code built without it: the walk stops there, and later
+/// constructions from `std_site` do not walk at all (so a release build
+/// without debug information pays one hash lookup).
+pub(crate) fn construction_site(std_site: &'static Location<'static>) -> Option<&'static UserSite> {
+    let key = std_site as *const Location<'static> as usize;
+    if NO_INFO.read().contains(&key) {
+        return None;
+    }
     let mut found = None;
     let mut depth = 0;
+    let mut seen_std = false;
+    let mut any_info = false;
+    let mut user_without_info = false;
     backtrace::trace(|frame| {
         depth += 1;
         let ip = frame.ip() as usize;
@@ -95,17 +113,41 @@ pub(crate) fn construction_site() -> Option<&'static UserSite> {
                 found = Some(site);
                 false
             }
-            Frame::Skip => depth < MAX_DEPTH,
+            Frame::Std => {
+                seen_std = true;
+                any_info = true;
+                depth < MAX_DEPTH
+            }
+            Frame::Skip => {
+                any_info = true;
+                depth < MAX_DEPTH
+            }
+            Frame::NoInfo if seen_std => {
+                user_without_info = true;
+                false
+            }
+            Frame::NoInfo => depth < MAX_DEPTH,
         }
     });
+    if found.is_none() && (user_without_info || !any_info) {
+        // No debug information for the user's frame: this std site keeps its
+        // own class, without another walk. (A walk that only ran out of depth
+        // is not remembered: another caller may be within reach.)
+        NO_INFO.write().insert(key);
+    }
     found
 }
+
+/// Standard-library sites whose callers could not be resolved.
+static NO_INFO: Lazy<RawRwLock<HashSet<usize>>> = Lazy::new(Default::default);
 
 /// Symbolises one frame: the first of its (inlined) symbols, innermost
 /// first, that is user code.
 #[cold]
 fn classify(frame: &backtrace::Frame) -> Frame {
     let mut user = None;
+    let mut info = false;
+    let mut std = false;
     backtrace::resolve_frame(frame, |sym| {
         if user.is_some() {
             return;
@@ -114,35 +156,40 @@ fn classify(frame: &backtrace::Frame) -> Frame {
         else {
             return;
         };
+        info = true;
         let name = format!("{name:#}");
         let file_text = file.to_string_lossy();
-        if is_user_symbol(&name) && !is_std_path(&file_text) {
+        if is_std_path(&file_text) {
+            std = true;
+        } else if is_user_symbol(&name) && is_user_file(&file_text) {
             user = Some((display_path(file), line, sym.colno().unwrap_or(0)));
         }
     });
     match user {
         Some(key) => Frame::User(intern(key)),
-        None => Frame::Skip,
+        None if std => Frame::Std,
+        None if info => Frame::Skip,
+        None => Frame::NoInfo,
     }
 }
 
-/// A Rust function (`crate::path`) outside the standard library, lockdep and
-/// the unwinder (C frames such as `_Unwind_Backtrace` have no `::`).
+/// Not a function of lockdep, the unwinder or the standard library, by
+/// name. Inlined frames often have a bare name (`trace_unsynchronized<..>`),
+/// so [`is_user_file`] decides too.
 fn is_user_symbol(name: &str) -> bool {
     let name = name.trim_start_matches('<');
-    name.contains("::")
-        && ![
-            "lockdep::",
-            "backtrace::",
-            "std::",
-            "core::",
-            "alloc::",
-            "once_cell::",
-            "parking_lot",
-            "lock_api::",
-        ]
-        .iter()
-        .any(|p| name.starts_with(p))
+    ![
+        "lockdep::",
+        "backtrace::",
+        "std::",
+        "core::",
+        "alloc::",
+        "once_cell::",
+        "parking_lot",
+        "lock_api::",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
 }
 
 fn intern(key: (String, u32, u32)) -> &'static UserSite {
@@ -157,6 +204,24 @@ fn intern(key: (String, u32, u32)) -> &'static UserSite {
     }));
     sites.insert(key, site);
     site
+}
+
+/// A Rust source file that is neither lockdep's own nor one of the crates
+/// the checker is built on (the unwinder, parking_lot, once_cell). Any other
+/// crate, the user's or a dependency, can be where a lock is built.
+fn is_user_file(file: &str) -> bool {
+    const OWN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/");
+    const INFRA: [&str; 5] = [
+        "backtrace-",
+        "parking_lot-",
+        "parking_lot_core-",
+        "lock_api-",
+        "once_cell-",
+    ];
+    let portable = crate::class::portable_path(file);
+    file.ends_with(".rs")
+        && !file.starts_with(OWN)
+        && !INFRA.iter().any(|c| portable.starts_with(c))
 }
 
 /// A source path printed one way everywhere (splat frames, user sites):
@@ -206,6 +271,22 @@ fn workspace_root(file: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_files() {
+        assert!(is_user_file("/work/app/tests/std_sites.rs"));
+        assert!(is_user_file(
+            "/h/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/serde-1.0.0/src/lib.rs"
+        ));
+        assert!(!is_user_file(
+            "/h/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/backtrace-0.3.77/src/backtrace/mod.rs"
+        ));
+        assert!(!is_user_file(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/site.rs"
+        )));
+        assert!(!is_user_file("/build/libgcc/unwind.inc"));
+    }
 
     #[test]
     fn std_paths() {

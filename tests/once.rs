@@ -41,6 +41,19 @@ fn once_lock_initialiser_taking_a_lock_vs_holder_of_the_lock_is_a_cycle() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].kind, ReportKind::CircularDependency);
     assert_eq!(found[0].classes(), [lock.as_str(), once.as_str()]);
+    // Frames print one way: this crate's workspace-relative, std's as
+    // `library/...`, never a machine or toolchain path.
+    let stack = &found[0].stack;
+    assert!(
+        stack.iter().any(|f| f.contains("(tests/once.rs:")),
+        "{stack:#?}"
+    );
+    assert!(
+        stack
+            .iter()
+            .all(|f| !f.contains("/rustc/") && !f.contains(env!("CARGO_MANIFEST_DIR"))),
+        "{stack:#?}"
+    );
 }
 
 #[test]
@@ -227,6 +240,23 @@ fn std_api() {
     once.call_once(|| unreachable!());
     once.wait();
     assert_eq!(once.state(), lockdep::OnceState::Done);
+}
+
+#[test]
+fn cells_can_be_put_in_a_named_class() {
+    use lockdep::{LockClass, SetClass};
+    static CONFIG: LockClass = LockClass::new("CONFIG");
+    let cell: OnceLock<u8> = OnceLock::new();
+    cell.set_class(&CONFIG);
+    let lazy: LazyLock<u8> = LazyLock::new(|| 1);
+    LazyLock::lock_map(&lazy).set_class(&CONFIG);
+    assert_eq!(cell.lock_map().class_name(), "CONFIG");
+    assert_eq!(LazyLock::lock_map(&lazy).class_name(), "CONFIG");
+    // A lock inside a `LazyLock` keeps its own `set_class` (no shadowing).
+    static INNER: LockClass = LockClass::new("INNER");
+    let table: LazyLock<Mutex<u8>> = LazyLock::new(|| Mutex::new(0));
+    table.set_class(&INNER);
+    assert_eq!(table.lock_map().class_name(), "INNER");
 }
 
 /// Shared between threads like std's (compile-time checks).
