@@ -77,8 +77,10 @@ enum Frame {
 static FRAMES: Lazy<RawRwLock<HashMap<usize, Frame>>> = Lazy::new(Default::default);
 
 /// Interned user sites.
-static SITES: Lazy<RawMutex<HashMap<(String, u32, u32), &'static UserSite>>> =
-    Lazy::new(Default::default);
+static SITES: Lazy<RawMutex<SiteTable>> = Lazy::new(Default::default);
+
+/// `(file, line, column)` → its interned site.
+type SiteTable = HashMap<(String, u32, u32), &'static UserSite>;
 
 /// The user's construction site of a lock whose constructor's caller is
 /// `std_site` (in the standard library): the innermost frame on the current

@@ -28,6 +28,8 @@ pub struct Once {
     inner: std::sync::Once,
 }
 
+// std's `Once` has no `Default`; neither has this one.
+#[allow(clippy::new_without_default)]
 impl Once {
     /// A new `Once` that has not run; its class is the caller's site.
     #[track_caller]
@@ -113,6 +115,7 @@ impl Once {
 /// keeps compiling). Every `Once` made from it has the class of this
 /// constant's definition: prefer `Once::new()`, whose class is its own site.
 #[deprecated(note = "the `Once::new()` function is now preferred")]
+#[allow(clippy::declare_interior_mutable_const)] // std's is a `const` too
 pub const ONCE_INIT: Once = Once::new();
 
 impl fmt::Debug for Once {
