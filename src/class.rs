@@ -151,7 +151,7 @@ impl LockClass {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a lockdep lock, so it has no lock class",
     label = "not a lockdep lock",
-    note = "#[lockdep::classes] names the classes of lockdep's Mutex, RwLock, SeqCount, LockMap and lockdep::stdsync locks (also behind Arc or Box); mark other fields #[lockdep(skip)]"
+    note = "#[lockdep::classes] names the classes of lockdep's Mutex, RwLock, SeqCount, Once, OnceLock, LockMap and lockdep::stdsync locks (also behind Arc or Box); mark other fields #[lockdep(skip)]"
 )]
 pub trait SetClass {
     /// Moves the lock to `class`. See [`LockMap::set_class`](crate::LockMap::set_class).
