@@ -106,8 +106,8 @@ pub(crate) fn get_or_init<'c, T>(
 /// Same API as parking_lot 0.13's `Once` ([`OnceState`] is parking_lot's own
 /// type). Its class is the caller's site of [`Once::new`]; running the closure
 /// is an exclusive acquisition of it, and a call that finds the `Once` not
-/// completed may wait, which is validated first (see the [module
-/// documentation](self)).
+/// completed may wait, which is validated first (see `docs/semantics.md`,
+/// *One-time initialisation*).
 ///
 /// ```
 /// use lockdep::Once;
@@ -247,8 +247,13 @@ impl fmt::Debug for Once {
 /// `std::sync::OnceLock` with lock-dependency checking.
 ///
 /// Same API as std's stable `OnceLock`. Its class is the caller's site of
-/// [`OnceLock::new`] (or `Default`, `From`, `Clone`). See the [module
-/// documentation](self) for what the checker records.
+/// [`OnceLock::new`] (or `Default`, `From`, `Clone`).
+///
+/// To the checker, running the initialiser is an exclusive acquisition of
+/// the class, held while it runs; an access that finds the cell empty may
+/// wait for another thread's initialiser, so it is a blocking acquisition
+/// (validated before it waits); an access to a full cell records nothing.
+/// See `docs/semantics.md`, *One-time initialisation*.
 ///
 /// ```
 /// use lockdep::OnceLock;
@@ -399,7 +404,7 @@ impl<T: fmt::Debug> fmt::Debug for OnceLock<T> {
 /// associated functions (`LazyLock::force(&L)`), as in std, so they never
 /// shadow the value's own. Its class is the caller's site of
 /// [`LazyLock::new`]: the first access runs the function holding it, and a
-/// thread that arrives meanwhile waits (see the [module documentation](self)).
+/// thread that arrives meanwhile waits, as for [`OnceLock`].
 /// A function that panics poisons the `LazyLock`: every later access panics.
 ///
 /// ```
