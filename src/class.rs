@@ -96,7 +96,7 @@ impl LockClass {
     #[inline(never)]
     fn register_slow(&'static self, at: Option<&'static Location<'static>>) -> Option<u32> {
         let added = {
-            let mut reg = REGISTRY.lock();
+            let mut reg = lock_registry();
             // Re-check under the registry lock: another thread may have won.
             if let n @ 1.. = self.index.load(Ordering::Acquire) {
                 return Some(n - 1);
@@ -151,7 +151,7 @@ impl LockClass {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a lockdep lock, so it has no lock class",
     label = "not a lockdep lock",
-    note = "#[lockdep::classes] names the classes of lockdep's Mutex, RwLock, SeqCount, LockMap and lockdep::stdsync locks (also behind Arc or Box); mark other fields #[lockdep(skip)]"
+    note = "#[lockdep::classes] names the classes of lockdep's Mutex, RwLock, SeqCount, Once, OnceLock, LockMap and lockdep::stdsync locks (also behind Arc or Box); mark other fields #[lockdep(skip)]"
 )]
 pub trait SetClass {
     /// Moves the lock to `class`. See [`LockMap::set_class`](crate::LockMap::set_class).
@@ -197,7 +197,20 @@ set_class_via_lock_map! {
     crate::SeqCount;
     crate::stdsync::Mutex<T>, T;
     crate::stdsync::RwLock<T>, T;
+    crate::Once;
+    crate::stdsync::Once;
 }
+
+impl<T> SetClass for crate::OnceLock<T> {
+    #[track_caller]
+    fn set_class(&self, class: &'static LockClass) {
+        self.lock_map().set_class(class)
+    }
+}
+
+// Not for `LazyLock`: it derefs to its value, and a `set_class` of its own
+// would shadow that of a lock inside it (`LazyLock<Mutex<T>>`). Use
+// `LazyLock::lock_map(&l).set_class(..)`.
 
 /// What identifies a class across the registry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -340,32 +353,198 @@ pub(crate) fn short_type_name(full: &str) -> String {
     out
 }
 
+/// A construction site: a `#[track_caller]` [`Location`], or a user site
+/// resolved from a stack frame for a lock built inside the standard library
+/// (see [`crate::site`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Site {
+    /// As the compiler saw it (`src/server.rs`), or workspace-relative.
+    pub(crate) file: &'static str,
+    pub(crate) line: u32,
+    pub(crate) col: u32,
+    /// The address of the `'static` object the site comes from (a `Location`
+    /// or an interned user site): what the lock-free cache is keyed by.
+    id: usize,
+}
+
+impl Site {
+    /// The site of a `#[track_caller]` location.
+    #[inline]
+    pub(crate) fn of(at: &'static Location<'static>) -> Site {
+        Site {
+            file: at.file(),
+            line: at.line(),
+            col: at.column(),
+            id: at as *const Location<'static> as usize,
+        }
+    }
+
+    /// A site whose identity is the address of `owner`, a `'static` object
+    /// interned once per distinct site.
+    pub(crate) fn interned<T>(owner: &'static T, file: &'static str, line: u32, col: u32) -> Site {
+        Site {
+            file,
+            line,
+            col,
+            id: owner as *const T as usize,
+        }
+    }
+}
+
+/// The class of a construction site: a few atomic loads when this site (with
+/// this name or lock type) was seen before, the registry otherwise.
+#[inline]
+pub(crate) fn site_class(
+    site: Site,
+    name: Option<&'static str>,
+    ty: Option<&'static str>,
+) -> Option<u32> {
+    let (disc, tag) = site_cache::discriminator(name, ty);
+    if let Some(idx) = site_cache::lookup(site.id, disc, tag) {
+        return Some(idx);
+    }
+    let idx = register_site(site, name, ty)?;
+    site_cache::insert(site.id, disc, tag, idx);
+    Some(idx)
+}
+
 /// Registers (or finds) the class of a construction site. `name` is a
 /// pseudo-lock's name; `ty` the type of the lock built there (its class then
 /// prints as `RwLock<Vec<u8>> @ src/server.rs:12:10`).
 #[cold]
 #[inline(never)]
-pub(crate) fn register_site(
-    site: &'static Location<'static>,
-    name: Option<&'static str>,
-    ty: Option<&'static str>,
-) -> Option<u32> {
+fn register_site(site: Site, name: Option<&'static str>, ty: Option<&'static str>) -> Option<u32> {
     let key = ClassKey::Site {
-        file: site.file(),
-        line: site.line(),
-        col: site.column(),
+        file: site.file,
+        line: site.line,
+        col: site.col,
         name,
         ty,
     };
-    let at = crate::trace::location(site);
+    let at = crate::trace::file_location(site.file, site.line, site.col);
     let printed = match (name, ty) {
         (Some(n), _) => n.to_owned(),
         (None, Some(t)) => format!("{} @ {at}", short_type_name(t)),
         (None, None) => at.clone(),
     };
     let key_text = stable_key(&key);
-    let added = REGISTRY.lock().add(printed, key_text, key, Some(at));
+    let added = lock_registry().add(printed, key_text, key, Some(at));
     added.or_else(class_limit_reached)
+}
+
+/// The registry lock. Counted per thread in unit tests, which prove that a
+/// site seen before resolves without it.
+#[inline]
+fn lock_registry() -> parking_lot::MutexGuard<'static, Registry> {
+    #[cfg(test)]
+    REGISTRY_LOCKS.with(|n| n.set(n.get() + 1));
+    REGISTRY.lock()
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times this thread took the registry lock.
+    static REGISTRY_LOCKS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The lock-free site → class cache in front of the registry.
+///
+/// Open addressing over a fixed table of slots `(site, disc, meta)`: `site`
+/// is the address of the `'static` site object (a `Location` is unique per
+/// call site; interned user sites too), `disc` the address of the pseudo-lock
+/// name or lock type name (0 for none), `meta` the tag (that string's length
+/// and which of the two it is) in the high half and class index + 1 in the
+/// low half. A slot is claimed by a CAS of `site` from 0, then `disc` is
+/// written and `meta` published with `Release`; a reader loads `meta` with
+/// `Acquire` before `disc`, and a slot whose `meta` is still 0 is skipped (a
+/// miss, answered by the registry). Slots are never freed (classes never are),
+/// so a probe ends at the first empty slot. Two threads racing to insert one
+/// key may claim two slots that say the same thing: harmless. When the table
+/// (or a probe window) is full, misses simply keep going to the registry.
+mod site_cache {
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+    const SLOTS: usize = 8192;
+    const MASK: usize = SLOTS - 1;
+    const MAX_PROBE: usize = 64;
+
+    struct Slot {
+        site: AtomicUsize,
+        disc: AtomicUsize,
+        meta: AtomicU64,
+    }
+
+    #[allow(clippy::declare_interior_mutable_const)]
+    const EMPTY: Slot = Slot {
+        site: AtomicUsize::new(0),
+        disc: AtomicUsize::new(0),
+        meta: AtomicU64::new(0),
+    };
+
+    static TABLE: [Slot; SLOTS] = [EMPTY; SLOTS];
+
+    /// `(disc, tag)` for a site's name or type: the string's address, and
+    /// its length with which kind it is (the same address could in principle
+    /// start two strings of different lengths).
+    #[inline]
+    pub(super) fn discriminator(
+        name: Option<&'static str>,
+        ty: Option<&'static str>,
+    ) -> (usize, u32) {
+        match (name, ty) {
+            (Some(n), _) => (n.as_ptr() as usize, (n.len() as u32) << 2 | 1),
+            (None, Some(t)) => (t.as_ptr() as usize, (t.len() as u32) << 2 | 2),
+            (None, None) => (0, 0),
+        }
+    }
+
+    #[inline]
+    fn home(site: usize, disc: usize) -> usize {
+        let h = (site as u64 ^ (disc as u64).rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (h >> 40) as usize & MASK
+    }
+
+    /// The cached class of `(site, disc, tag)`, if any.
+    #[inline]
+    pub(super) fn lookup(site: usize, disc: usize, tag: u32) -> Option<u32> {
+        let h = home(site, disc);
+        for i in 0..MAX_PROBE {
+            let slot = &TABLE[(h + i) & MASK];
+            match slot.site.load(Ordering::Acquire) {
+                0 => return None,
+                s if s == site => {
+                    let meta = slot.meta.load(Ordering::Acquire);
+                    if meta != 0
+                        && (meta >> 32) as u32 == tag
+                        && slot.disc.load(Ordering::Relaxed) == disc
+                    {
+                        return Some(meta as u32 - 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Remembers that `(site, disc, tag)` is class `idx`.
+    #[cold]
+    pub(super) fn insert(site: usize, disc: usize, tag: u32, idx: u32) {
+        let h = home(site, disc);
+        for i in 0..MAX_PROBE {
+            let slot = &TABLE[(h + i) & MASK];
+            if slot
+                .site
+                .compare_exchange(0, site, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+            {
+                slot.disc.store(disc, Ordering::Relaxed);
+                let meta = (u64::from(tag) << 32) | u64::from(idx + 1);
+                slot.meta.store(meta, Ordering::Release);
+                return;
+            }
+        }
+    }
 }
 
 /// Reports the class limit (after the registry lock is released); the
@@ -379,7 +558,7 @@ fn class_limit_reached() -> Option<u32> {
 /// A copy of one class's information. Takes the registry lock briefly; never
 /// called on the hot path.
 pub(crate) fn info(class: u32) -> ClassInfo {
-    let reg = REGISTRY.lock();
+    let reg = lock_registry();
     reg.classes
         .get(class as usize)
         .cloned()
@@ -393,7 +572,7 @@ pub(crate) fn info(class: u32) -> ClassInfo {
 
 /// A copy of every registered class, in registration order (for dumps).
 pub(crate) fn all() -> Vec<ClassInfo> {
-    REGISTRY.lock().classes.clone()
+    lock_registry().classes.clone()
 }
 
 /// A graph node: one (class, subclass) pair, packed as `class * 8 + subclass`.
@@ -432,6 +611,52 @@ mod tests {
             short_type_name("a::M<[u8; 4], &'static str>"),
             "M<[u8; 4], &'static str>"
         );
+    }
+
+    #[test]
+    fn a_site_seen_before_resolves_without_the_registry_lock() {
+        #[inline(never)]
+        fn build() -> crate::Mutex<u8> {
+            crate::Mutex::new(0)
+        }
+        let locks = || REGISTRY_LOCKS.with(std::cell::Cell::get);
+        let first = build();
+        let class = first.lock_map().class();
+        assert!(class.is_some());
+        drop(first.lock());
+        let before = locks();
+        for _ in 0..100 {
+            let m = build();
+            assert_eq!(m.lock_map().class(), class);
+            *m.lock() += 1;
+        }
+        assert_eq!(locks(), before, "a cached site took the registry lock");
+        // A new site (or a new type at a site) still goes to the registry.
+        let other = crate::Mutex::new(0u16);
+        assert_ne!(other.lock_map().class(), class);
+        assert_eq!(locks(), before + 1);
+    }
+
+    #[test]
+    fn instance_ids_are_unique_and_never_zero() {
+        let ids = |n: usize| {
+            (0..n)
+                .map(|_| crate::LockMap::new("ids").instance())
+                .collect::<Vec<u64>>()
+        };
+        let mut all: Vec<u64> = std::thread::scope(|s| {
+            let others: Vec<_> = (0..3).map(|_| s.spawn(|| ids(3000))).collect();
+            let mut mine = ids(3000);
+            for t in others {
+                mine.extend(t.join().unwrap());
+            }
+            mine
+        });
+        assert!(all.iter().all(|&id| id != 0));
+        let n = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), n, "an instance id was handed out twice");
     }
 
     #[test]

@@ -67,6 +67,7 @@ mod engine;
 pub mod map;
 pub mod report;
 pub mod scenario;
+mod site;
 pub mod snapshot;
 pub mod stdsync;
 pub mod sync;
@@ -90,7 +91,8 @@ pub use map::{LockMap, LockMapGuard, Mode};
 pub use report::{ProcessInfo, Report, ReportKind, reports};
 pub use snapshot::graph;
 pub use sync::{
-    Condvar, MappedMutexGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard, Mutex, MutexGuard,
-    RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard, RwSem, SeqCount,
-    SeqCountWriteGuard, WaitTimeoutResult, const_mutex, const_rwlock,
+    Condvar, LazyLock, MappedMutexGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard, Mutex,
+    MutexGuard, Once, OnceLock, OnceState, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard,
+    RwLockWriteGuard, RwSem, SeqCount, SeqCountWriteGuard, WaitTimeoutResult, const_mutex,
+    const_rwlock,
 };

@@ -21,11 +21,12 @@
 //! # allocate(); direct_reclaim();
 //! ```
 
+use std::cell::Cell;
 use std::fmt;
 use std::panic::Location;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use crate::class::{self, LockClass};
+use crate::class::{self, LockClass, Site};
 use crate::engine;
 
 /// How an acquisition holds the lock (the kernel's `read` = 0, 1, 2).
@@ -67,6 +68,10 @@ enum Source {
     TypedSite(&'static Location<'static>, fn() -> &'static str),
     /// A named class, and where the lock using it was constructed.
     Class(&'static LockClass, &'static Location<'static>),
+    /// A lock wrapper built inside the standard library (`Arc::default`):
+    /// the user's construction site found on the stack (see [`crate::site`]),
+    /// and the wrapper's type.
+    UserSite(&'static crate::site::UserSite, fn() -> &'static str),
 }
 
 /// A lock object as the checker sees it: a class plus an instance identity.
@@ -81,7 +86,36 @@ pub struct LockMap {
     instance: AtomicU64,
 }
 
+/// The next block of instance ids to hand out (ids start at 1: 0 means "none").
 static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
+
+/// How many instance ids a thread takes from [`NEXT_INSTANCE`] at once.
+const INSTANCE_BLOCK: u64 = 1024;
+
+thread_local! {
+    /// This thread's block of instance ids: `(next, end)`, empty when equal.
+    static INSTANCE_IDS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+}
+
+/// A new instance id: from this thread's block, refilled by one `fetch_add`
+/// every [`INSTANCE_BLOCK`] ids. Blocks never overlap, so ids are unique and
+/// never 0 (during thread-local teardown ids come one at a time).
+#[inline]
+fn fresh_instance() -> u64 {
+    INSTANCE_IDS
+        .try_with(|ids| {
+            let (next, end) = ids.get();
+            if next < end {
+                ids.set((next + 1, end));
+                next
+            } else {
+                let start = NEXT_INSTANCE.fetch_add(INSTANCE_BLOCK, Ordering::Relaxed);
+                ids.set((start + 1, start + INSTANCE_BLOCK));
+                start
+            }
+        })
+        .unwrap_or_else(|_| NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed))
+}
 
 impl LockMap {
     /// A pseudo-lock whose class is named `name` and keyed by this call site
@@ -106,6 +140,23 @@ impl LockMap {
             Location::caller(),
             core::any::type_name::<L>,
         ))
+    }
+
+    /// As [`at_caller_for`](Self::at_caller_for), for constructors that run
+    /// at run time (`Default::default`, not `const`): when the caller is
+    /// inside the standard library (`Arc::default`, `Box::default`, a
+    /// `LazyLock`), the class is the user's construction site found on the
+    /// stack instead (see [`crate::site`]).
+    #[track_caller]
+    #[inline]
+    pub(crate) fn at_runtime_caller_for<L: ?Sized>() -> LockMap {
+        let at = Location::caller();
+        if crate::site::is_std_path(at.file())
+            && let Some(user) = crate::site::construction_site(at)
+        {
+            return LockMap::from_source(Source::UserSite(user, core::any::type_name::<L>));
+        }
+        LockMap::from_source(Source::TypedSite(at, core::any::type_name::<L>))
     }
 
     /// A map in the named class `class`.
@@ -143,8 +194,9 @@ impl LockMap {
     #[inline(never)]
     fn class_slow(&self) -> Option<u32> {
         let idx = match self.source {
-            Source::Site(site, name) => class::register_site(site, name, None)?,
-            Source::TypedSite(site, ty) => class::register_site(site, None, Some(ty()))?,
+            Source::Site(at, name) => class::site_class(Site::of(at), name, None)?,
+            Source::TypedSite(at, ty) => class::site_class(Site::of(at), None, Some(ty()))?,
+            Source::UserSite(user, ty) => class::site_class(user.site(), None, Some(ty()))?,
             Source::Class(c, at) => c.index(Some(at))?,
         };
         self.class.store(idx + 1, Ordering::Relaxed);
@@ -162,7 +214,7 @@ impl LockMap {
 
     #[cold]
     fn instance_slow(&self) -> u64 {
-        let fresh = NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed);
+        let fresh = fresh_instance();
         match self
             .instance
             .compare_exchange(0, fresh, Ordering::Relaxed, Ordering::Relaxed)
@@ -216,6 +268,22 @@ impl LockMap {
             nest,
             Location::caller(),
         )
+    }
+
+    /// [`lock`](Self::lock) (exclusive, subclass 0, no nest lock) reported
+    /// at `at`: for wrappers whose acquisition happens inside a closure, out
+    /// of `#[track_caller]`'s reach (an initialiser run by `OnceLock`).
+    #[inline]
+    pub(crate) fn lock_exclusive_at(&self, at: &'static Location<'static>) -> bool {
+        engine::acquire(self, Mode::Exclusive, 0, engine::Flags::NONE, None, at)
+    }
+
+    /// [`release_if`](Self::release_if) reported at `at`.
+    #[inline]
+    pub(crate) fn release_if_at(&self, recorded: bool, at: &'static Location<'static>) {
+        if recorded {
+            engine::release(self, at);
+        }
     }
 
     /// Records a *successful* trylock (never validated as the new lock, never

@@ -33,12 +33,12 @@ impl std::fmt::Debug for Trace {
 /// `file:line:col`, the file without the machine-specific prefix of a
 /// dependency's checkout (see [`crate::class::portable_path`]).
 pub(crate) fn location(at: &Location<'_>) -> String {
-    format!(
-        "{}:{}:{}",
-        crate::class::portable_path(at.file()),
-        at.line(),
-        at.column()
-    )
+    file_location(at.file(), at.line(), at.column())
+}
+
+/// [`location`] from its parts.
+pub(crate) fn file_location(file: &str, line: u32, col: u32) -> String {
+    format!("{}:{line}:{col}", crate::class::portable_path(file))
 }
 
 /// The most frames a trace keeps (the checker's own frames on top included):
@@ -88,7 +88,9 @@ fn symbolise(raw: &Backtrace) -> Vec<String> {
                 break 'frames;
             }
             let text = match (sym.filename(), sym.lineno()) {
-                (Some(file), Some(line)) => format!("{name} ({}:{line})", short_path(file)),
+                (Some(file), Some(line)) => {
+                    format!("{name} ({}:{line})", crate::site::display_path(file))
+                }
                 _ => name.clone(),
             };
             frames.push((is_internal(&name), text));
@@ -120,25 +122,6 @@ fn is_bottom(name: &str) -> bool {
         || name.starts_with("std::thread::lifecycle::")
         || name.starts_with("std::panicking::catch_unwind")
         || name.starts_with("std::panic::catch_unwind")
-}
-
-fn short_path(file: &std::path::Path) -> String {
-    let s = file.to_string_lossy();
-    // Paths under the cargo registry or the toolchain are long and stable: keep the tail.
-    for marker in ["/src/", "/library/"] {
-        if let Some(i) = s.rfind(marker)
-            && (s.contains("/.cargo/") || s.contains("/rustc/") || s.contains("/.rustup/"))
-        {
-            return s[i + 1..].to_string();
-        }
-    }
-    match std::env::current_dir() {
-        Ok(dir) => s
-            .strip_prefix(&*dir.to_string_lossy())
-            .map(|r| r.trim_start_matches('/').to_string())
-            .unwrap_or_else(|| s.to_string()),
-        Err(_) => s.to_string(),
-    }
 }
 
 #[cfg(test)]

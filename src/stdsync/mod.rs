@@ -47,7 +47,11 @@
 //! | `Condvar::wait`, `wait_while`, `wait_timeout`, `wait_timeout_while` | [`Condvar`] | the mutex leaves the held stack while waiting, and is re-acquired (validated) on wake-up |
 //! | `WaitTimeoutResult` | [`WaitTimeoutResult`] | this module's own type (std's cannot be constructed), same API |
 //! | `LockResult`, `TryLockResult`, `PoisonError`, `TryLockError` | std's own types, re-exported | |
-//! | `Arc`, `Weak`, `Barrier`, `BarrierWaitResult`, `Once`, `OnceState`, `OnceLock`, `LazyLock`, `mpsc`, `atomic` (and the deprecated `ONCE_INIT`) | std's own, re-exported | not checked |
+//! | `Once` (`call_once`, `call_once_force`, `wait`, ...) | [`Once`] | running the closure: exclusive acquisition of the `Once`'s class (its `new` site), held while it runs; a call that finds it not completed: a blocking acquisition (it may wait), validated first; completed: nothing |
+//! | `OnceLock`, `LazyLock` | [`OnceLock`], [`LazyLock`] (the same types as `lockdep::OnceLock`, `lockdep::LazyLock`) | as `Once`: the initialiser holds the cell's class; an access that finds the cell uninitialised may wait; an initialised cell records nothing |
+//! | `ONCE_INIT` (deprecated) | a [`Once`] constant: every `Once` built from it is one class | |
+//! | `OnceState` | std's own, re-exported (what [`Once::call_once_force`] passes) | |
+//! | `Arc`, `Weak`, `Barrier`, `BarrierWaitResult`, `mpsc`, `atomic` | std's own, re-exported | not checked |
 //!
 //! The non-lock items of `std::sync` are re-exported so that a `use` of
 //! several `std::sync` items keeps compiling after the path is swapped. They
@@ -105,19 +109,20 @@
 
 mod condvar;
 mod mutex;
+mod once;
 mod poison;
 mod rwlock;
 
+/// std's `OnceLock` and `LazyLock`, checked: the same types as [`crate::OnceLock`] and [`crate::LazyLock`].
+pub use crate::sync::{LazyLock, OnceLock};
 pub use condvar::{Condvar, WaitTimeoutResult};
 pub use mutex::{Mutex, MutexGuard};
+pub use once::Once;
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
-pub use std::sync::{
-    Arc, Barrier, BarrierWaitResult, LazyLock, Once, OnceLock, OnceState, Weak, atomic, mpsc,
-};
+pub use std::sync::{Arc, Barrier, BarrierWaitResult, OnceState, Weak, atomic, mpsc};
 
-/// std's deprecated `ONCE_INIT` (re-exported so that old code keeps compiling).
 #[allow(deprecated)]
-pub use std::sync::ONCE_INIT;
+pub use once::ONCE_INIT;

@@ -4,12 +4,14 @@
 pub(crate) mod condvar;
 pub(crate) mod mapped;
 pub(crate) mod mutex;
+pub(crate) mod once;
 pub(crate) mod rwlock;
 pub(crate) mod seqcount;
 
 pub use condvar::{Condvar, WaitTimeoutResult};
 pub use mapped::{Mapped, MappedMutexGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard};
 pub use mutex::{Mutex, MutexGuard};
+pub use once::{LazyLock, Once, OnceLock, OnceState};
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard, RwSem};
 pub use seqcount::{SeqCount, SeqCountWriteGuard};
 
