@@ -148,6 +148,9 @@ struct Tally {
     /// the first example of each.
     reacquire: BTreeMap<Reacquire, (u64, String)>,
     verdicts: BTreeMap<&'static str, u64>,
+    /// Deadlocks whose shortest cycles have several node sets (classes not
+    /// compared, kind and position only).
+    cycles_not_unique: u64,
 }
 
 /// Runs `cases` generated programs; a disagreement not tolerated fails the
@@ -164,12 +167,16 @@ fn run_programs(cases: u32, tolerate_known: bool) -> Tally {
     let tally = RefCell::new(Tally::default());
     let started = Instant::now();
     let result = runner.run(&oracle::generate::program(), |p| {
-        let verdict = model::judge(&p).map_or("ok", |v| v.kind.verdict());
+        let judged = model::judge(&p);
+        let verdict = judged.as_ref().map_or("ok", |v| v.kind.verdict());
         let cmp = compare(&p);
         let mut t = tally.borrow_mut();
         t.programs += 1;
         t.ops += p.len() as u64;
         *t.verdicts.entry(verdict).or_default() += 1;
+        if judged.is_some_and(|v| v.kind == Kind::Deadlock && v.nodes.is_none()) {
+            t.cycles_not_unique += 1;
+        }
         match cmp {
             Cmp::Agree => t.agree += 1,
             Cmp::Reacquire(class, text) if tolerate_known => {
@@ -189,7 +196,7 @@ fn run_programs(cases: u32, tolerate_known: bool) -> Tally {
     eprintln!(
         "oracle: {} programs ({} ops, seed {seed:#x}) in {:.1?}: {} agree, {known} \
          disagreements explained by the missing re-acquire (tolerated: {tolerate_known}) {:?}; \
-         oracle verdicts {:?}",
+         oracle verdicts {:?} ({} deadlocks with several shortest cycles: classes not compared)",
         t.programs,
         t.ops,
         started.elapsed(),
@@ -198,7 +205,8 @@ fn run_programs(cases: u32, tolerate_known: bool) -> Tally {
             .iter()
             .map(|(c, (n, _))| (*c, *n))
             .collect::<Vec<_>>(),
-        t.verdicts
+        t.verdicts,
+        t.cycles_not_unique
     );
     for (class, (_, example)) in &t.reacquire {
         eprintln!("first {class:?} disagreement:\n{example}");
