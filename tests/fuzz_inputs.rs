@@ -185,6 +185,7 @@ fn check(reader: Reader, text: &str) -> Result<bool, String> {
     })
 }
 
+/// The committed corpus files of `reader`, sorted by name, with their bytes.
 fn corpus(reader: Reader) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fuzz-corpus")
@@ -249,6 +250,7 @@ enum Edit {
     Truncate(Index),
 }
 
+/// One edit; token insertions weigh three times as much as each other edit.
 fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
         1 => (any::<Index>(), 0u8..8).prop_map(|(i, b)| Edit::FlipBit(i, b)),
@@ -260,6 +262,7 @@ fn edit() -> impl Strategy<Value = Edit> {
     ]
 }
 
+/// Applies `edits` in order (an edit of an empty input that needs a byte does nothing).
 fn apply(reader: Reader, mut bytes: Vec<u8>, edits: &[Edit]) -> Vec<u8> {
     for e in edits {
         let at = |i: &Index, len: usize| i.index(len + 1);
@@ -298,6 +301,7 @@ fn apply(reader: Reader, mut bytes: Vec<u8>, edits: &[Edit]) -> Vec<u8> {
     bytes
 }
 
+/// Generated inputs per property: `LOCKDEP_FUZZ_CASES`, default 2,000.
 fn cases() -> u32 {
     std::env::var("LOCKDEP_FUZZ_CASES")
         .ok()

@@ -59,6 +59,7 @@ enum Cmp {
     Other(String),
 }
 
+/// Both verdicts and the program as a `.lds` case with the oracle's verdict.
 fn describe(p: &Program, o: &Option<Verdict>, r: &Option<Real>) -> String {
     let verdict = o.as_ref().map_or("ok", |v| v.kind.verdict());
     format!(
@@ -128,6 +129,7 @@ fn engine_still_misses_nest_at_release() -> bool {
     real::run(&p).is_none()
 }
 
+/// The number in environment variable `name` (`_` separators allowed), or `default`.
 fn env_number(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
         Ok(v) => v

@@ -37,6 +37,7 @@ struct RawOp {
     ordered: bool,
 }
 
+/// One raw op, every field drawn independently.
 fn raw_op() -> impl Strategy<Value = RawOp> {
     (
         0u8..100,

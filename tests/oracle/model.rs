@@ -322,6 +322,7 @@ pub fn judge_without_reacquire(p: &Program) -> Option<Verdict> {
     run(p, true)
 }
 
+/// Runs `p` line by line under the rules (variant: `no_reacquire`).
 fn run(p: &Program, no_reacquire: bool) -> Option<Verdict> {
     let mut st = State {
         no_reacquire,

@@ -46,6 +46,7 @@ fn class_named(name: &str) -> &'static LockClass {
         .or_insert_with(|| LockClass::new_dynamic(name))
 }
 
+/// The `.lds` verdict word of a report kind (the kind's name if it has none).
 fn verdict_of(kind: ReportKind) -> String {
     match kind {
         ReportKind::CircularDependency => "deadlock",
@@ -58,6 +59,7 @@ fn verdict_of(kind: ReportKind) -> String {
     .to_owned()
 }
 
+/// The program's lock objects, made on first use (`INIT` removes one).
 type Objects = HashMap<Obj, Arc<LockMap>>;
 
 /// Runs `p` on a fresh checker; returns its first report (`None`: no report).
@@ -97,6 +99,7 @@ pub fn run(p: &Program) -> Option<Real> {
     None
 }
 
+/// Runs line `l` on the current thread; returns its first report, if any.
 fn run_line(
     p: &Program,
     l: usize,
