@@ -28,15 +28,16 @@ use oracle::model::{self, Kind, Verdict};
 use oracle::program::{OpKind, Program};
 use oracle::real::{self, Real};
 
-/// Why a disagreement is explained by the one known engine gap: the engine
-/// does not re-acquire the locks above an out-of-order release (FORMAT.md's
-/// `U(L)` rule; docs/semantics.md says so). "Explained" is checked, not
-/// assumed: the oracle run under the variant rule "a release re-acquires
-/// nothing" agrees exactly with the engine.
+/// A disagreement that the re-acquire rule alone explains: the oracle run
+/// under the variant rule "a release re-acquires nothing" agrees exactly
+/// with the engine. Before main's commit 4583935 the engine did not
+/// re-acquire the locks above an out-of-order release, and every
+/// disagreement found was one of these (docs/reliability.md has the counts);
+/// none is tolerated now, the class only labels a failure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Reacquire {
     /// The oracle reports `nest-lock-not-held` at the `U` op (the nest lock
-    /// of a lock above was released): the bug being fixed on main.
+    /// of a lock above was released).
     NestAtRelease,
     /// The oracle reports another kind at the `U` op (a re-acquired lock
     /// that was nest-exempt no longer is, and its new edges close a cycle).
@@ -53,7 +54,7 @@ enum Reacquire {
 enum Cmp {
     /// Same first report (or none on both sides).
     Agree,
-    /// A disagreement explained by the missing re-acquire (see [`Reacquire`]).
+    /// A disagreement explained by the re-acquire rule (see [`Reacquire`]).
     Reacquire(Reacquire, String),
     /// Anything else.
     Other(String),
@@ -115,20 +116,6 @@ fn compare(p: &Program) -> Cmp {
     Cmp::Reacquire(class, text)
 }
 
-/// Does the engine still have the known bug (silent on `W(M) ; W(X@1
-/// nest=M) ; U(M)`)? Checked at run time so the tolerance below switches
-/// itself off the day the fix lands.
-fn engine_still_misses_nest_at_release() -> bool {
-    let case = lockdep::scenario::parse(
-        "known",
-        "case known\nexpect nest-lock-not-held\nt0: W(M) ; W(X@1 nest=M) ; U(M)!\n",
-    )
-    .expect("parses");
-    let p = Program::from_case(&case[0]);
-    let _serial = real::serial();
-    real::run(&p).is_none()
-}
-
 /// The number in environment variable `name` (`_` separators allowed), or `default`.
 fn env_number(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
@@ -146,18 +133,15 @@ struct Tally {
     programs: u64,
     ops: u64,
     agree: u64,
-    /// Disagreements explained by the missing re-acquire, by class, with
-    /// the first example of each.
-    reacquire: BTreeMap<Reacquire, (u64, String)>,
     verdicts: BTreeMap<&'static str, u64>,
     /// Deadlocks whose shortest cycles have several node sets (classes not
     /// compared, kind and position only).
     cycles_not_unique: u64,
 }
 
-/// Runs `cases` generated programs; a disagreement not tolerated fails the
-/// run (after proptest shrank it). Returns the tally.
-fn run_programs(cases: u32, tolerate_known: bool) -> Tally {
+/// Runs `cases` generated programs; a disagreement fails the run (after
+/// proptest shrank it). Returns the tally.
+fn run_programs(cases: u32) -> Tally {
     let seed = env_number("LOCKDEP_ORACLE_SEED", 0x10C4_DE50);
     let mut runner = TestRunner::new(Config {
         cases,
@@ -181,12 +165,9 @@ fn run_programs(cases: u32, tolerate_known: bool) -> Tally {
         }
         match cmp {
             Cmp::Agree => t.agree += 1,
-            Cmp::Reacquire(class, text) if tolerate_known => {
-                t.reacquire.entry(class).or_insert((0, text)).0 += 1;
-            }
             Cmp::Reacquire(class, text) => {
                 return Err(TestCaseError::fail(format!(
-                    "known class {class:?} (no re-acquire after an out-of-order release):\n{text}"
+                    "class {class:?}: the engine behaves as if a release re-acquired nothing:\n{text}"
                 )));
             }
             Cmp::Other(text) => return Err(TestCaseError::fail(text)),
@@ -194,25 +175,16 @@ fn run_programs(cases: u32, tolerate_known: bool) -> Tally {
         Ok(())
     });
     let t = tally.into_inner();
-    let known: u64 = t.reacquire.values().map(|(n, _)| n).sum();
     eprintln!(
-        "oracle: {} programs ({} ops, seed {seed:#x}) in {:.1?}: {} agree, {known} \
-         disagreements explained by the missing re-acquire (tolerated: {tolerate_known}) {:?}; \
+        "oracle: {} programs ({} ops, seed {seed:#x}) in {:.1?}: {} agree; \
          oracle verdicts {:?} ({} deadlocks with several shortest cycles: classes not compared)",
         t.programs,
         t.ops,
         started.elapsed(),
         t.agree,
-        t.reacquire
-            .iter()
-            .map(|(c, (n, _))| (*c, *n))
-            .collect::<Vec<_>>(),
         t.verdicts,
         t.cycles_not_unique
     );
-    for (class, (_, example)) in &t.reacquire {
-        eprintln!("first {class:?} disagreement:\n{example}");
-    }
     match result {
         Ok(()) => t,
         Err(TestError::Fail(why, p)) => panic!(
@@ -229,20 +201,12 @@ fn run_programs(cases: u32, tolerate_known: bool) -> Tally {
 }
 
 /// The CI run: `LOCKDEP_ORACLE_CASES` programs (default 10,000); every
-/// disagreement fails except those explained by the missing re-acquire
-/// (see [`Reacquire`]), tolerated only while the engine still has that gap.
-///
-/// TOLERANCE TO REMOVE: once the engine re-acquires the locks above an
-/// out-of-order release (and so reports `nest-lock-not-held` at the `U` op),
-/// delete `engine_still_misses_nest_at_release` and pass `false` here. Until
-/// then it detects the fix by itself and stops tolerating.
+/// disagreement fails, with the shrunk program as a `.lds` case.
 #[test]
 fn generated_programs_agree_with_the_oracle() {
     let cases = env_number("LOCKDEP_ORACLE_CASES", 10_000);
-    let tolerate = engine_still_misses_nest_at_release();
-    let t = run_programs(cases as u32, tolerate);
-    let known: u64 = t.reacquire.values().map(|(n, _)| n).sum();
-    assert_eq!(t.agree + known, t.programs);
+    let t = run_programs(cases as u32);
+    assert_eq!(t.agree, t.programs);
     assert!(
         t.programs >= cases,
         "{} of {cases} programs ran",
@@ -250,48 +214,36 @@ fn generated_programs_agree_with_the_oracle() {
     );
 }
 
-/// No tolerance at all: fails (with a shrunk `.lds` case) while the known
-/// engine bug is there. `cargo test --test oracle -- --ignored`.
+/// Every case of `tests/scenarios/oracle-found.lds` (the disagreements the
+/// oracle found while the engine did not re-acquire) now agrees, and each
+/// still depends on the re-acquire rule: the oracle's verdict under the
+/// variant rule "a release re-acquires nothing" differs (kind, op or cycle).
+/// An ordinary ABBA case agrees and does not depend on it.
 #[test]
-#[ignore = "fails until the engine re-acquires above an out-of-order release"]
-fn generated_programs_agree_with_the_oracle_strict() {
-    let cases = env_number("LOCKDEP_ORACLE_CASES", 10_000);
-    let t = run_programs(cases as u32, false);
-    assert_eq!(t.agree, t.programs);
-}
-
-/// Every case of `tests/scenarios/oracle-found.lds` is a disagreement of
-/// the class its `# oracle class:` comment names while the engine has the
-/// gap (the canonical one, `nest_released_under`, included), and agrees once
-/// the fix lands; an ordinary ABBA case agrees.
-#[test]
-fn the_found_cases_are_classified_as_their_comments_say() {
+fn the_found_cases_agree_and_need_the_reacquire_rule() {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/oracle-found.lds");
     let text = std::fs::read_to_string(&path).expect("oracle-found.lds");
-    let gap = engine_still_misses_nest_at_release();
-    let mut checked = 0;
-    for block in text.split("\n\n").filter(|b| b.starts_with("case ")) {
-        let case = &lockdep::scenario::parse("oracle-found.lds", block).expect("parses")[0];
-        let class = block
-            .lines()
-            .find_map(|l| l.strip_prefix("# oracle class: "))
-            .unwrap_or_else(|| panic!("{}: no `# oracle class:` comment", case.id));
-        let cmp = compare(&Program::from_case(case));
-        match &cmp {
-            Cmp::Agree if !gap => {}
-            Cmp::Reacquire(c, _) if gap && class.starts_with(&format!("{c:?}")) => {}
-            _ => panic!("{}: {class} expected (gap: {gap}), got {cmp:?}", case.id),
-        }
-        checked += 1;
+    let cases = lockdep::scenario::parse("oracle-found.lds", &text).expect("parses");
+    for case in &cases {
+        let p = Program::from_case(case);
+        assert_eq!(compare(&p), Cmp::Agree, "{}", case.id);
+        assert_ne!(
+            model::judge(&p),
+            model::judge_without_reacquire(&p),
+            "{} does not depend on the re-acquire rule",
+            case.id
+        );
     }
-    assert!(checked >= 5, "{checked} cases");
+    assert!(cases.len() >= 5, "{} cases", cases.len());
     let abba = lockdep::scenario::parse(
         "abba",
         "case a\nexpect deadlock\nt0: W(A) ; W(B) ; U(B) ; U(A)\nt1: W(B) ; W(A)\n",
     )
     .expect("parses");
-    assert_eq!(compare(&Program::from_case(&abba[0])), Cmp::Agree);
+    let p = Program::from_case(&abba[0]);
+    assert_eq!(compare(&p), Cmp::Agree);
+    assert_eq!(model::judge(&p), model::judge_without_reacquire(&p));
 }
 
 /// The oracle alone, on every case of the committed `.lds` files (the
@@ -458,7 +410,7 @@ fn the_oracle_follows_each_rule() {
 }
 
 /// The generator is not vacuous: over 3,000 programs the oracle's first
-/// reports include every kind, the known nest-at-release class, cycles
+/// reports include every kind, `nest-lock-not-held` at a release, cycles
 /// through readers and cycles found at a release.
 #[test]
 fn the_generator_reaches_every_verdict() {
@@ -518,42 +470,4 @@ fn the_generator_reaches_every_verdict() {
     assert!(nest_at_u >= 5, "nest-lock-not-held at U: {nest_at_u}");
     assert!(rr_cycles >= 5, "cycles closed by an RR: {rr_cycles}");
     assert!(out_of_order >= 300, "out-of-order releases: {out_of_order}");
-}
-
-/// Finds and shrinks one program of each class of known disagreement and
-/// prints it as a `.lds` case with the oracle's verdict (how the cases of
-/// `tests/scenarios/oracle-found.lds` were made).
-/// `cargo test --test oracle -- --ignored --nocapture shrink_each_known_class`.
-#[test]
-#[ignore = "a tool: prints shrunk examples, asserts only that they were found"]
-fn shrink_each_known_class() {
-    let seed = env_number("LOCKDEP_ORACLE_SEED", 0x10C4_DE50);
-    let cases = env_number("LOCKDEP_ORACLE_CASES", 10_000) as u32;
-    let mut found = 0;
-    for class in [
-        Reacquire::NestAtRelease,
-        Reacquire::OtherAtRelease,
-        Reacquire::CycleClasses,
-        Reacquire::Later,
-    ] {
-        let mut runner = TestRunner::new(Config {
-            cases,
-            failure_persistence: None,
-            rng_seed: RngSeed::Fixed(seed),
-            max_shrink_iters: 20_000,
-            ..Config::default()
-        });
-        let result = runner.run(&oracle::generate::program(), |p| match compare(&p) {
-            Cmp::Reacquire(c, text) if c == class => Err(TestCaseError::fail(text)),
-            _ => Ok(()),
-        });
-        match result {
-            Err(TestError::Fail(why, _)) => {
-                found += 1;
-                eprintln!("== {class:?}\n{why}");
-            }
-            other => eprintln!("== {class:?}: none in {cases} programs ({other:?})"),
-        }
-    }
-    assert!(found > 0, "no known disagreement found at all");
 }
