@@ -471,3 +471,24 @@ fn the_generator_reaches_every_verdict() {
     assert!(rr_cycles >= 5, "cycles closed by an RR: {rr_cycles}");
     assert!(out_of_order >= 300, "out-of-order releases: {out_of_order}");
 }
+
+/// A line's leftover locks are released newest first, so the clean-up never
+/// re-acquires and never raises a report. Released in the order
+/// `scenario::run_case` uses (reverse order of the ops that touched them),
+/// this `t0` would release `M` under `X` after the line, raise
+/// `nest-lock-not-held` for `X` there, and so de-duplicate `t1`'s identical
+/// report: `run_case` says `ok` for this case today.
+#[test]
+fn leftover_locks_do_not_hide_a_later_report() {
+    let text = "case c\nexpect nest-lock-not-held\n\
+                t0: RR(M) ; W(X nest=M) ; RR(M) ; U(M)\n\
+                t1: W(Y) ; W(X nest=Y) ; U(Y)!\n";
+    let case = &lockdep::scenario::parse("c", text).expect("parses")[0];
+    let p = Program::from_case(case);
+    let v = model::judge(&p).expect("a report");
+    assert_eq!(
+        (v.kind, v.at.to_string()),
+        (Kind::NestLockNotHeld, "t1:3".into())
+    );
+    assert_eq!(compare(&p), Cmp::Agree);
+}
