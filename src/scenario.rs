@@ -15,7 +15,7 @@
 //! joined before the next line starts), through the public [`LockMap`] API,
 //! the same entry points the lock wrappers use.
 //!
-//! Locks a line still holds when it ends are released quietly by the runner
+//! Locks a line still holds when it ends are forgotten quietly by the runner
 //! (the kernel's cases leave some held), so they never produce a "thread
 //! exited with locks held" report. Reports are recorded but not printed while a
 //! case runs.
@@ -440,7 +440,6 @@ pub fn run_case(case: &Case) -> Outcome {
 /// Runs one line; returns the verdict and position of the first report it raised.
 fn run_line(line: &Line, objects: &Objects) -> Option<(String, String)> {
     let mut first = None;
-    let mut touched: Vec<Object> = Vec::new();
     for (k, op) in line.ops.iter().enumerate() {
         let before = crate::report::count();
         let map = object(objects, &op.object);
@@ -461,7 +460,6 @@ fn run_line(line: &Line, objects: &Objects) -> Option<(String, String)> {
                 drop(old); // the last reference: dropped on this thread
             }
         }
-        touched.push(op.object.clone());
         if first.is_none() && crate::report::count() > before {
             let kind = crate::report::reports()[before].kind;
             first = Some((
@@ -470,12 +468,9 @@ fn run_line(line: &Line, objects: &Objects) -> Option<(String, String)> {
             ));
         }
     }
-    // Release quietly whatever the line still holds.
-    for o in touched.iter().rev() {
-        let map = object(objects, o);
-        while map.is_held() {
-            map.unlock();
-        }
-    }
+    // Forget quietly whatever the line still holds: releasing leftovers one
+    // by one in some order could itself be an out-of-order release (which
+    // re-acquires, and may report) and would de-duplicate a later report.
+    crate::engine::forget_held();
     first
 }

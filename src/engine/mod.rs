@@ -366,6 +366,15 @@ pub(crate) fn forget_instance(map: &LockMap) {
     }
 }
 
+/// Forgets this thread's held locks without releasing them: no report, no
+/// re-acquisition (for the scenario runner, whose lines may end holding
+/// locks that are not a finding).
+pub(crate) fn forget_held() {
+    if let Some(inside) = held::enter() {
+        inside.stack().clear();
+    }
+}
+
 /// Dispatches reports (never with the stack borrowed).
 fn dispatch(reports: Vec<Pending>) {
     if !reports.is_empty() {
