@@ -339,10 +339,24 @@ fn apply_foreign_releases(_stack: &mut Stack) {
     }
 }
 
+/// Applies releases posted by other threads (`send_guard`) before a query
+/// of the held stack.
+fn settle_foreign_releases() {
+    if foreign_pending()
+        && let Some(inside) = held::enter()
+    {
+        apply_foreign_releases(inside.stack());
+    }
+}
+
 /// Does this thread hold `map`?
 pub(crate) fn is_held(map: &LockMap) -> bool {
     let instance = map.instance_if_used();
-    instance != 0 && held::with(|s| s.find(instance).is_some()).unwrap_or(false)
+    if instance == 0 {
+        return false;
+    }
+    settle_foreign_releases();
+    held::with(|s| s.find(instance).is_some()).unwrap_or(false)
 }
 
 /// `map` is going away (dropped or re-initialised): if this thread still
@@ -351,6 +365,7 @@ pub(crate) fn forget_instance(map: &LockMap) {
     let instance = map.instance_if_used();
     let Some(inside) = held::enter() else { return };
     let stack = inside.stack();
+    apply_foreign_releases(stack);
     let Some(i) = stack.find(instance) else {
         return;
     };
@@ -423,6 +438,7 @@ pub(crate) fn misuse(
 /// Does this thread hold, exclusively, a lock matching `pred` (given its
 /// instance and class)?
 pub(crate) fn holds_exclusive(pred: impl Fn(u64, u32) -> bool) -> bool {
+    settle_foreign_releases();
     held::with(|s| {
         s.locks()
             .iter()
