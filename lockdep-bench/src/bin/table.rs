@@ -1,0 +1,140 @@
+//! Prints the w1–w4 table of docs/performance.md from the estimates that
+//! `cargo bench -p lockdep-bench --bench compare` left in `target/criterion/`:
+//! criterion's median time per iteration of every checker, and its ratio to
+//! plain `parking_lot` in the same run.
+//!
+//! `cargo run -p lockdep-bench --bin table [-- TARGET_CRITERION_DIR]`
+//!
+//! `cargo run -p lockdep-bench --bin table -- iai` prints instead the
+//! instructions per operation of `benches/instructions.rs` from the callgrind
+//! files iai-callgrind left in `target/iai/`: (Ir(n=1100) − Ir(n=100)) / 1000.
+
+use std::path::{Path, PathBuf};
+
+/// Checkers in column order.
+const CHECKERS: &[&str] = &[
+    "parking_lot",
+    "std",
+    "tracing-mutex",
+    "deloxide",
+    "lockdep",
+    "lockdep-off",
+    "lockdep-stdsync",
+];
+
+/// Rows: label, criterion group, parameter (thread count) if any.
+const ROWS: &[(&str, &str, Option<&str>)] = &[
+    ("w1: one mutex, lock+unlock", "w1", None),
+    ("w2: 4 nested, LIFO release", "w2-lifo", None),
+    ("w2: 4 nested, FIFO release", "w2-fifo", None),
+    ("w3: own 4 nested per thread, 1 thread", "w3", Some("1")),
+    ("w3: 2 threads", "w3", Some("2")),
+    ("w3: 4 threads", "w3", Some("4")),
+    ("w3: 8 threads", "w3", Some("8")),
+    ("w4: shared RwLock read, 1 thread", "w4", Some("1")),
+    ("w4: 8 threads", "w4", Some("8")),
+];
+
+/// The median point estimate (ns) of one benchmark, if it ran.
+fn median(dir: &Path, group: &str, checker: &str, param: Option<&str>) -> Option<f64> {
+    let mut path = dir.join(group).join(checker);
+    if let Some(p) = param {
+        path = path.join(p);
+    }
+    let text = std::fs::read_to_string(path.join("new/estimates.json")).ok()?;
+    let rest = &text[text.find("\"median\"")?..];
+    let rest = &rest[rest.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
+    let end = rest.find([',', '}'])?;
+    rest[..end].trim().parse().ok()
+}
+
+fn ns(x: f64) -> String {
+    if x >= 1000.0 {
+        format!("{:.2} µs", x / 1000.0)
+    } else if x >= 100.0 {
+        format!("{x:.0} ns")
+    } else {
+        format!("{x:.1} ns")
+    }
+}
+
+/// The total instruction count (`summary:` line) of one callgrind file.
+fn callgrind_ir(dir: &Path, bench: &str, case: &str) -> Option<u64> {
+    let path = dir
+        .join(format!("{bench}.{case}"))
+        .join(format!("callgrind.{bench}.{case}.out"));
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().find(|l| l.starts_with("summary:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The instruction-count table (`table iai`).
+fn iai() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/iai/lockdep-bench/instructions/fast_path");
+    let per_op = |bench: &str| -> Option<f64> {
+        let lo = callgrind_ir(&dir, bench, "n_0")?;
+        let hi = callgrind_ir(&dir, bench, "n_1")?;
+        Some((hi as f64 - lo as f64) / 1000.0)
+    };
+    let cell = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{x:.0}"));
+    println!("| workload | parking_lot | lockdep | ratio | lockdep, checking off |");
+    println!("|---|---|---|---|---|");
+    for (label, bench) in [
+        ("w1: one mutex, lock+unlock", "w1"),
+        ("w2: 4 nested, LIFO release", "w2_lifo"),
+        ("w2: 4 nested, FIFO release", "w2_fifo"),
+    ] {
+        let pl = per_op(&format!("{bench}_parking_lot"));
+        let ld = per_op(&format!("{bench}_lockdep"));
+        let off = per_op(&format!("{bench}_lockdep_off"));
+        let ratio = match (pl, ld) {
+            (Some(p), Some(l)) => format!("{:.1}×", l / p),
+            _ => "–".into(),
+        };
+        println!(
+            "| {label} | {} | {} | {ratio} | {} |",
+            cell(pl),
+            cell(ld),
+            cell(off)
+        );
+    }
+}
+
+fn main() {
+    if std::env::args().nth(1).as_deref() == Some("iai") {
+        return iai();
+    }
+    let dir = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/criterion"));
+    let present: Vec<&str> = CHECKERS
+        .iter()
+        .copied()
+        .filter(|c| ROWS.iter().any(|r| median(&dir, r.1, c, r.2).is_some()))
+        .collect();
+    if present.is_empty() {
+        eprintln!(
+            "no estimates in {}: run `cargo bench -p lockdep-bench --bench compare` first",
+            dir.display()
+        );
+        std::process::exit(1);
+    }
+    println!("| workload | {} |", present.join(" | "));
+    println!("|---|{}", "---|".repeat(present.len()));
+    for (label, group, param) in ROWS {
+        let base = median(&dir, group, "parking_lot", *param);
+        let cells: Vec<String> = present
+            .iter()
+            .map(|c| match (median(&dir, group, c, *param), base) {
+                (Some(t), Some(b)) if *c != "parking_lot" => {
+                    format!("{} ({:.1}×)", ns(t), t / b)
+                }
+                (Some(t), _) => ns(t),
+                (None, _) => "–".into(),
+            })
+            .collect();
+        println!("| {label} | {} |", cells.join(" | "));
+    }
+}
