@@ -3,7 +3,10 @@
 //! criterion's median time per iteration of every checker, and its ratio to
 //! plain `parking_lot` in the same run.
 //!
-//! `cargo run -p lockdep-bench --bin table [-- TARGET_CRITERION_DIR]`
+//! `cargo run -p lockdep-bench --bin table [-- CRITERION_DIR...]`: with
+//! several directories (one per run, see `lockdep-bench/compare.sh`), each
+//! cell is the median over the runs of the time and, separately, of the ratio
+//! to `parking_lot` measured in the same run.
 //!
 //! `cargo run -p lockdep-bench --bin table -- iai` prints instead the
 //! instructions per operation of `benches/instructions.rs` from the callgrind
@@ -101,38 +104,60 @@ fn iai() {
     }
 }
 
+/// The median of `v` (which must not be empty).
+fn med(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 fn main() {
     if std::env::args().nth(1).as_deref() == Some("iai") {
         return iai();
     }
-    let dir = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/criterion"));
+    let mut dirs: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
+    if dirs.is_empty() {
+        dirs.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/criterion"));
+    }
     let present: Vec<&str> = CHECKERS
         .iter()
         .copied()
-        .filter(|c| ROWS.iter().any(|r| median(&dir, r.1, c, r.2).is_some()))
+        .filter(|c| ROWS.iter().any(|r| median(&dirs[0], r.1, c, r.2).is_some()))
         .collect();
     if present.is_empty() {
         eprintln!(
             "no estimates in {}: run `cargo bench -p lockdep-bench --bench compare` first",
-            dir.display()
+            dirs[0].display()
         );
         std::process::exit(1);
     }
-    println!("| workload | {} |", present.join(" | "));
+    println!(
+        "| workload | {} |",
+        present.join(" | ")
+    );
     println!("|---|{}", "---|".repeat(present.len()));
     for (label, group, param) in ROWS {
-        let base = median(&dir, group, "parking_lot", *param);
         let cells: Vec<String> = present
             .iter()
-            .map(|c| match (median(&dir, group, c, *param), base) {
-                (Some(t), Some(b)) if *c != "parking_lot" => {
-                    format!("{} ({:.1}×)", ns(t), t / b)
+            .map(|c| {
+                let mut times = Vec::new();
+                let mut ratios = Vec::new();
+                for dir in &dirs {
+                    let t = median(dir, group, c, *param);
+                    let b = median(dir, group, "parking_lot", *param);
+                    if let Some(t) = t {
+                        times.push(t);
+                        if let Some(b) = b {
+                            ratios.push(t / b);
+                        }
+                    }
                 }
-                (Some(t), _) => ns(t),
-                (None, _) => "–".into(),
+                if times.is_empty() {
+                    "–".into()
+                } else if *c == "parking_lot" || ratios.is_empty() {
+                    ns(med(times))
+                } else {
+                    format!("{} ({:.1}×)", ns(med(times)), med(ratios))
+                }
             })
             .collect();
         println!("| {label} | {} |", cells.join(" | "));

@@ -118,7 +118,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     chart
         .configure_mesh()
         .x_desc("distinct edges in the graph")
-        .y_desc("ns per new edge (log)")
+        .y_desc("CPU time per new edge (log)")
         .x_label_formatter(&|x| format!("{}k", (x / 1000.0).round()))
         .y_label_formatter(&|y| {
             if *y >= 1000.0 {
