@@ -14,8 +14,8 @@
 //!
 //! The sizes of `Mutex<u64>` and its guard are printed first.
 //!
-//! `cargo bench -p lockdep-bench --bench compare`, then
-//! `cargo run -p lockdep-bench --bin table` for the ratios (docs/performance.md).
+//! `cd lockdep-bench && cargo bench --bench compare`, then
+//! `cd lockdep-bench && cargo run --bin table` for the ratios (docs/performance.md).
 
 use std::hint::black_box;
 use std::mem::size_of;
@@ -242,12 +242,18 @@ fn w3(c: &mut Criterion) {
             .unwrap());
         case!(
             "tracing-mutex",
-            <[TmMutex<u64>; 4]>::from(std::array::from_fn(|_| TmMutex::new(0))),
+            {
+                let l: [TmMutex<u64>; 4] = std::array::from_fn(|_| TmMutex::new(0));
+                l
+            },
             |m| m.lock().unwrap()
         );
         case!(
             "deloxide",
-            <[deloxide::Mutex<u64>; 4]>::from(std::array::from_fn(|_| deloxide::Mutex::new(0))),
+            {
+                let l: [deloxide::Mutex<u64>; 4] = std::array::from_fn(|_| deloxide::Mutex::new(0));
+                l
+            },
             |m| m.lock()
         );
         case!("lockdep", lockdep_four(), |m| m.lock());

@@ -10,7 +10,7 @@
 //!
 //! Needs valgrind and the runner of the same version as the crate:
 //! `cargo install iai-callgrind-runner --version 0.16.1`, then
-//! `cargo bench -p lockdep-bench --features iai --bench instructions`.
+//! `cd lockdep-bench && cargo bench --features iai --bench instructions`.
 
 use std::hint::black_box;
 

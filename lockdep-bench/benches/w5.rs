@@ -26,10 +26,10 @@
 //!
 //! The growth curve (cumulative time every 5,000 pairs, with the number of
 //! distinct edges so far) of every child is written to
-//! `target/w5/<checker>-<rep>.csv`; `cargo run -p lockdep-bench --features
+//! `target/w5/<checker>-<rep>.csv`; `cd lockdep-bench && cargo run --features
 //! plot --bin w5-plot` draws `docs/w5-growth.svg` from it.
 //!
-//! `cargo bench -p lockdep-bench --bench w5`.
+//! `cd lockdep-bench && cargo bench --bench w5`.
 
 use std::collections::HashSet;
 use std::hint::black_box;

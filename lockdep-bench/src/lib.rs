@@ -2,9 +2,9 @@
 //! the fixed pseudo-random pair list of workload w5, `/proc/self/status`
 //! readings, and running a closure on N real threads at once.
 //!
-//! Everything here is plain `std`; the checkers under test are
-//! dev-dependencies of the benches only, so `cargo test --workspace` compiles
-//! none of them. See `docs/performance.md`.
+//! Everything here is plain `std`. This crate is a workspace of its own, so
+//! the checkers under test never reach the root's `cargo test --workspace`.
+//! See `docs/performance.md`.
 
 use std::sync::Barrier;
 use std::time::{Duration, Instant};

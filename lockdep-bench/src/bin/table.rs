@@ -1,14 +1,14 @@
 //! Prints the w1–w4 table of docs/performance.md from the estimates that
-//! `cargo bench -p lockdep-bench --bench compare` left in `target/criterion/`:
+//! `cd lockdep-bench && cargo bench --bench compare` left in `target/criterion/`:
 //! criterion's median time per iteration of every checker, and its ratio to
 //! plain `parking_lot` in the same run.
 //!
-//! `cargo run -p lockdep-bench --bin table [-- CRITERION_DIR...]`: with
+//! `cd lockdep-bench && cargo run --bin table [-- CRITERION_DIR...]`: with
 //! several directories (one per run, see `lockdep-bench/compare.sh`), each
 //! cell is the median over the runs of the time and, separately, of the ratio
 //! to `parking_lot` measured in the same run.
 //!
-//! `cargo run -p lockdep-bench --bin table -- iai` prints instead the
+//! `cd lockdep-bench && cargo run --bin table -- iai` prints instead the
 //! instructions per operation of `benches/instructions.rs` from the callgrind
 //! files iai-callgrind left in `target/iai/`: (Ir(n=1100) − Ir(n=100)) / 1000.
 
@@ -125,15 +125,12 @@ fn main() {
         .collect();
     if present.is_empty() {
         eprintln!(
-            "no estimates in {}: run `cargo bench -p lockdep-bench --bench compare` first",
+            "no estimates in {}: run `cd lockdep-bench && cargo bench --bench compare` first",
             dirs[0].display()
         );
         std::process::exit(1);
     }
-    println!(
-        "| workload | {} |",
-        present.join(" | ")
-    );
+    println!("| workload | {} |", present.join(" | "));
     println!("|---|{}", "---|".repeat(present.len()));
     for (label, group, param) in ROWS {
         let cells: Vec<String> = present

@@ -1,8 +1,8 @@
 //! Draws `docs/w5-growth.svg`: nanoseconds per new dependency edge against
 //! graph size during w5's growth pass, from the curves that
-//! `cargo bench -p lockdep-bench --bench w5` leaves in `target/w5/`.
+//! `cd lockdep-bench && cargo bench --bench w5` leaves in `target/w5/`.
 //!
-//! `cargo run -p lockdep-bench --features plot --bin w5-plot [-- TARGET_W5_DIR OUT.svg]`
+//! `cd lockdep-bench && cargo run --features plot --bin w5-plot [-- TARGET_W5_DIR OUT.svg]`
 //!
 //! Each point is one window of 5,000 pairs: the CPU time the window took divided
 //! by the distinct edges it added, at the graph size reached at its end; the
