@@ -1,55 +1,79 @@
 //! Lock/unlock cost: lockdep's wrappers side by side with plain parking_lot,
 //! in the same run. The lockdep cases take the hot path (the chain of held
-//! classes was validated on the first iteration); `disabled` is lockdep with
-//! checking switched off at run time.
+//! classes was validated on the first iteration); `lockdep_disabled` is
+//! lockdep with checking switched off at run time.
 //!
-//! `cargo bench --bench acquire`; the ratios are written down in docs/performance.md.
+//! Each iteration takes `depth` mutexes of distinct classes in order and
+//! releases them newest-first (`lifo`) or oldest-first (`fifo`). The guards
+//! are kept in a fixed array on the stack (no allocation in the timed loop),
+//! the same for both sides.
+//!
+//! `cargo bench --bench acquire`. The comparison with the other checkers
+//! (tracing-mutex, deloxide, std) is `lockdep-bench/benches/compare.rs`;
+//! both are described in docs/performance.md.
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
-/// Takes `locks` in order, then releases them (nesting depth = locks.len()).
+/// Most locks a case holds.
+const MAX_DEPTH: usize = 8;
+
+/// Takes every lock of `$locks` in order, then releases them newest-first if
+/// `$lifo`, else oldest-first. The guards live in a `[Option<Guard>; 8]` on
+/// the stack.
 macro_rules! nest {
-    ($locks:expr) => {{
+    ($locks:expr, $lifo:expr) => {{
         let locks = $locks;
-        let mut guards = Vec::with_capacity(8);
-        for l in locks.iter() {
-            guards.push(l.lock());
+        let mut guards = [None, None, None, None, None, None, None, None];
+        for (slot, l) in guards.iter_mut().zip(locks.iter()) {
+            *slot = Some(l.lock());
         }
         black_box(&guards);
-        drop(guards);
+        let held = &mut guards[..locks.len()];
+        if $lifo {
+            for g in held.iter_mut().rev() {
+                drop(g.take());
+            }
+        } else {
+            for g in held.iter_mut() {
+                drop(g.take());
+            }
+        }
     }};
 }
 
 fn mutex(c: &mut Criterion) {
-    let mut group = c.benchmark_group("mutex_lock_unlock");
-    for depth in [1usize, 2, 4, 8] {
-        let pl: Vec<parking_lot::Mutex<u64>> =
-            (0..depth).map(|_| parking_lot::Mutex::new(0)).collect();
-        let classes: Vec<&'static lockdep::LockClass> = (0..depth)
-            .map(|i| lockdep::LockClass::new_dynamic(format!("bench-{i}")))
-            .collect();
-        let ld: Vec<lockdep::Mutex<u64>> = classes
-            .iter()
-            .map(|c| lockdep::Mutex::with_class(0, c))
-            .collect();
-        group.bench_with_input(BenchmarkId::new("parking_lot", depth), &depth, |b, _| {
-            b.iter(|| nest!(&pl))
-        });
-        lockdep::set_enabled(true);
-        group.bench_with_input(BenchmarkId::new("lockdep", depth), &depth, |b, _| {
-            b.iter(|| nest!(&ld))
-        });
-        lockdep::set_enabled(false);
-        group.bench_with_input(
-            BenchmarkId::new("lockdep_disabled", depth),
-            &depth,
-            |b, _| b.iter(|| nest!(&ld)),
-        );
-        lockdep::set_enabled(true);
+    for (order, lifo) in [("lifo", true), ("fifo", false)] {
+        let mut group = c.benchmark_group(format!("mutex_lock_unlock_{order}"));
+        for depth in [1usize, 2, 4, 8] {
+            assert!(depth <= MAX_DEPTH);
+            let pl: Vec<parking_lot::Mutex<u64>> =
+                (0..depth).map(|_| parking_lot::Mutex::new(0)).collect();
+            let classes: Vec<&'static lockdep::LockClass> = (0..depth)
+                .map(|i| lockdep::LockClass::new_dynamic(format!("bench-{i}")))
+                .collect();
+            let ld: Vec<lockdep::Mutex<u64>> = classes
+                .iter()
+                .map(|c| lockdep::Mutex::with_class(0, c))
+                .collect();
+            group.bench_with_input(BenchmarkId::new("parking_lot", depth), &depth, |b, _| {
+                b.iter(|| nest!(black_box(&pl), lifo))
+            });
+            lockdep::set_enabled(true);
+            group.bench_with_input(BenchmarkId::new("lockdep", depth), &depth, |b, _| {
+                b.iter(|| nest!(black_box(&ld), lifo))
+            });
+            lockdep::set_enabled(false);
+            group.bench_with_input(
+                BenchmarkId::new("lockdep_disabled", depth),
+                &depth,
+                |b, _| b.iter(|| nest!(black_box(&ld), lifo)),
+            );
+            lockdep::set_enabled(true);
+        }
+        group.finish();
     }
-    group.finish();
 }
 
 fn rwlock_read(c: &mut Criterion) {
