@@ -604,3 +604,55 @@ fn invalid_values_name_the_variable_and_the_accepted_values() {
     }
     assert_eq!(stderr.matches("lockdep: ignoring").count(), cases.len());
 }
+
+// ===== a limit raised at run time =====
+
+/// The chain limit lowered, one chain cached, then the limit raised with
+/// `set_limits` (what the capacity message recommends) and 2,080 distinct
+/// chains cached: the cache must grow past its first table (1,024 slots, 3/4
+/// load) instead of filling up (a full table made every lookup spin for ever
+/// inside `lock()`: issue 10, defect 2).
+#[test]
+#[ignore = "child process entry point, run by raising_the_chain_limit_at_run_time_grows_the_cache"]
+fn child_raise_chain_limit() {
+    if !is_child() {
+        return;
+    }
+    let low = lockdep::Limits {
+        chains: 8,
+        ..lockdep::Limits::DEFAULT
+    };
+    lockdep::set_limits(low);
+    let locks: Vec<Mutex<u32>> = (0..64)
+        .map(|i| Mutex::with_class(0, LockClass::new_dynamic(format!("limits::raise::{i}"))))
+        .collect();
+    drop(locks[0].lock());
+    lockdep::set_limits(lockdep::Limits {
+        chains: 1_000_000,
+        ..low
+    });
+    let t0 = Instant::now();
+    for round in 0..2 {
+        for (i, outer) in locks.iter().enumerate() {
+            let _o = outer.lock();
+            for inner in &locks[i + 1..] {
+                *inner.lock() += 1;
+            }
+        }
+        println!("CHILD-ROUND {round} {:?}", lockdep::stats());
+    }
+    let stats = lockdep::stats();
+    assert!(stats.chains >= 64 + 64 * 63 / 2, "{stats:?}");
+    assert!(lockdep::reports().is_empty(), "{:#?}", lockdep::reports());
+    assert!(lockdep::is_enabled());
+    assert_eq!(*locks[63].lock(), 2 * 63);
+    println!("CHILD-OK {:?}", t0.elapsed());
+}
+
+#[test]
+fn raising_the_chain_limit_at_run_time_grows_the_cache() {
+    let (out, stdout, stderr) = child("child_raise_chain_limit", &[]);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("CHILD-OK"), "{stdout}\n{stderr}");
+    assert!(!stderr.contains("lockdep"), "{stderr}");
+}
