@@ -343,7 +343,7 @@ fn inverted_pair_is_reported_exactly_once_and_nothing_deadlocks() {
 const RSS_BOUND_KIB: u64 = 4096;
 const CHURN_THREADS: usize = 5000;
 const CHURN_WARMUP: usize = 500;
-const CHURN_WAVE: usize = 16;
+const CHURN_WAVE: usize = 8;
 
 fn rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
@@ -416,7 +416,10 @@ fn thread_churn_keeps_memory_bounded() {
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("CHILD-OK"), "{stdout}\n{stderr}");
     assert!(!stderr.contains("WARNING"), "{stderr}");
-    for line in stdout.lines().filter(|l| l.starts_with("CHILD-")) {
+    for line in stdout
+        .lines()
+        .filter_map(|l| l.find("CHILD-").map(|i| &l[i..]))
+    {
         println!("{line}");
     }
 }
@@ -542,4 +545,99 @@ fn rwlock_and_condvar_under_load_report_nothing() {
         reads.load(Ordering::Relaxed),
         t0.elapsed()
     );
+}
+
+/// Threads creating new chains fast enough to grow the chain cache several
+/// times (1,024 slots at first, 3/4 load) while the others hit it on the
+/// fast path: every chain validated is cached exactly once (the cache's
+/// count equals the number of distinct held sequences the threads built,
+/// computed independently), no report, exact counters. Global sizes, so it
+/// runs alone in a child process.
+#[test]
+#[ignore = "child process entry point, run by chain_cache_growth_under_load_loses_nothing"]
+fn child_chain_growth_race() {
+    if std::env::var_os("LOCKDEP_TEST_CHILD").is_none() {
+        return;
+    }
+    const N: usize = 32;
+    const GROWERS: usize = 4;
+    const ROUNDS: usize = 6000;
+    let locks: Vec<Mutex<u64>> = (0..N)
+        .map(|i| Mutex::with_class(0, LockClass::new_dynamic(format!("stress::grow::{i:02}"))))
+        .collect();
+    let t0 = Instant::now();
+    let (prefixes, counts) = thread::scope(|s| {
+        let handles: Vec<_> = (0..GROWERS)
+            .map(|t| {
+                let locks = &locks;
+                s.spawn(move || {
+                    let mut rng = Rng::new(0x6709 + t as u64);
+                    let mut prefixes = std::collections::HashSet::new();
+                    let mut counts = [0u64; N];
+                    for _ in 0..ROUNDS {
+                        // 1 to 3 distinct locks, in index order, released LIFO.
+                        let mut pick: Vec<usize> =
+                            (0..1 + rng.below(3)).map(|_| rng.below(N)).collect();
+                        pick.sort_unstable();
+                        pick.dedup();
+                        let mut guards = Vec::new();
+                        for (k, &i) in pick.iter().enumerate() {
+                            let mut g = locks[i].lock();
+                            *g += 1;
+                            counts[i] += 1;
+                            guards.push(g);
+                            prefixes.insert(pick[..=k].to_vec());
+                        }
+                        while guards.pop().is_some() {}
+                    }
+                    (prefixes, counts)
+                })
+            })
+            .collect();
+        let mut all = std::collections::HashSet::new();
+        let mut total = [0u64; N];
+        for h in handles {
+            let (p, c) = h.join().unwrap();
+            all.extend(p);
+            for i in 0..N {
+                total[i] += c[i];
+            }
+        }
+        (all, total)
+    });
+    let stats = lockdep::stats();
+    println!(
+        "CHILD-STATS {stats:?} distinct={} in {:?}",
+        prefixes.len(),
+        t0.elapsed()
+    );
+    assert!(lockdep::reports().is_empty(), "{:#?}", lockdep::reports());
+    for (i, l) in locks.iter().enumerate() {
+        assert_eq!(*l.lock(), counts[i]);
+    }
+    assert_eq!(
+        stats.chains,
+        prefixes.len(),
+        "cached chains != distinct chains"
+    );
+    // Grown at least twice past the first table (1,024 + 2,048 + 4,096 slots).
+    assert!(stats.chain_bytes >= (1024 + 2048 + 4096) * 8, "{stats:?}");
+    println!("CHILD-OK");
+}
+
+#[test]
+fn chain_cache_growth_under_load_loses_nothing() {
+    let _dog = Watchdog::start("chain_cache_growth");
+    let out = common::run_child_test("child_chain_growth_race", &[], Duration::from_secs(50))
+        .expect("the chain-growth child hung");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("CHILD-OK"), "{stdout}\n{stderr}");
+    for line in stdout
+        .lines()
+        .filter_map(|l| l.find("CHILD-").map(|i| &l[i..]))
+    {
+        println!("{line}");
+    }
 }
