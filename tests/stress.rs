@@ -26,7 +26,10 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use lockdep::{Condvar, LockClass, Mutex, MutexGuard, ReportKind, RwLock};
+use lockdep::{
+    Condvar, LockClass, Mutex, MutexGuard, ReportKind, RwLock, RwLockUpgradableReadGuard,
+    RwLockWriteGuard,
+};
 
 /// Aborts the process (with a message) if the test is not finished within
 /// 60 s: a real deadlock must fail the run, not hang it.
@@ -432,14 +435,16 @@ fn rwlock_and_condvar_under_load_report_nothing() {
     const PRODUCERS: u64 = 3;
     const CONSUMERS: usize = 3;
     const READERS: usize = 2;
-    const ITEMS: u64 = 4000; // per producer
+    const ITEMS: u64 = 20_000; // per producer
+    const MIN_READS: u64 = 3000; // reader passes, all kinds
     const CAPACITY: usize = 16;
     struct Queue {
         items: std::collections::VecDeque<u64>,
         producers_left: u64,
         pushed: u64,
     }
-    // Order everywhere: table (read, recursive read or write) -> queue.
+    // Order everywhere: table (read, recursive read, upgradable read, write,
+    // downgraded write) -> queue.
     let table = RwLock::with_class((0u64, 0u64), &TABLE); // (sum, count)
     let queue = Mutex::with_class(
         Queue {
@@ -523,8 +528,25 @@ fn rwlock_and_condvar_under_load_report_nothing() {
                 }
             });
         }
+        {
+            let (table, queue, stop, reads) = (&table, &queue, &stop_readers, &reads);
+            s.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    // Upgradable read -> write -> read, then the queue.
+                    let u = table.upgradable_read();
+                    let w = RwLockUpgradableReadGuard::upgrade(u);
+                    let t = RwLockWriteGuard::downgrade(w);
+                    let q = queue.lock();
+                    assert!(q.pushed >= t.1);
+                    drop(t); // out of order
+                    drop(q);
+                    reads.fetch_add(1, Ordering::Relaxed);
+                    thread::yield_now();
+                }
+            });
+        }
         // Stop the readers once every item has been consumed.
-        while table.read().1 < PRODUCERS * ITEMS {
+        while table.read().1 < PRODUCERS * ITEMS || reads.load(Ordering::Relaxed) < MIN_READS {
             thread::sleep(Duration::from_millis(5));
         }
         stop_readers.store(true, Ordering::Relaxed);
