@@ -411,18 +411,30 @@ mod loom_tests {
     /// Never inserted; probes past `K1` and `K2` in both tables.
     const NEVER: u64 = 12;
 
+    /// Runs `f` under every interleaving with at most `bound` preemptions;
+    /// prints how many executions that was.
     fn model(bound: usize, f: impl Fn() + Sync + Send + 'static) {
+        let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = runs.clone();
         let mut builder = loom::model::Builder::new();
         builder.preemption_bound = Some(bound);
-        builder.check(f);
+        builder.check(move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            f()
+        });
+        let runs = runs.load(std::sync::atomic::Ordering::Relaxed);
+        println!("loom: {runs} executions, preemption bound {bound}");
     }
 
-    /// A reader probing while the writer inserts `K3`, then `K4` (which
-    /// grows the table), then raises a flag: a key is never seen before its
-    /// insertion began, an earlier key is seen whenever a later one is,
-    /// keys present before the reader started are never lost (old table or
-    /// new), a never-inserted key is never seen, and after the flag (the
-    /// synchronising event: `Release` store, `Acquire` load) both are seen.
+    /// A reader probing while the writer inserts `K3` (in place), then `K4`
+    /// (which grows the table), then raises a flag: a key is never seen
+    /// before its insertion began; seeing a key makes what the writer did
+    /// before inserting it visible (`payload`, standing for the graph edges
+    /// validated before a chain is cached); an earlier key is seen whenever
+    /// a later one is; keys present before the reader started are never
+    /// lost (old table or new); a never-inserted key is never seen; and after
+    /// the flag (the synchronising event: `Release` store, `Acquire` load)
+    /// both are seen.
     #[test]
     fn loom_reader_races_insert_and_grow() {
         model(3, || {
@@ -431,8 +443,15 @@ mod loom_tests {
             cache.insert(K2, usize::MAX).unwrap();
             let started_k4 = Arc::new(AtomicBool::new(false));
             let done = Arc::new(AtomicBool::new(false));
+            // How many of K3, K4 the writer is about to insert (or has).
+            let payload = Arc::new(AtomicUsize::new(0));
             let reader = {
-                let (cache, started_k4, done) = (cache.clone(), started_k4.clone(), done.clone());
+                let (cache, started_k4, done, payload) = (
+                    cache.clone(),
+                    started_k4.clone(),
+                    done.clone(),
+                    payload.clone(),
+                );
                 loom::thread::spawn(move || {
                     for _ in 0..2 {
                         let synced = done.load(Ordering::Acquire);
@@ -442,8 +461,12 @@ mod loom_tests {
                                 started_k4.load(Ordering::Relaxed),
                                 "K4 seen before its insert"
                             );
+                            assert_eq!(payload.load(Ordering::Relaxed), 2, "K4's payload");
                         }
                         let k3 = cache.contains(K3);
+                        if k3 {
+                            assert!(payload.load(Ordering::Relaxed) >= 1, "K3's payload");
+                        }
                         assert!(!k4 || k3, "K4 seen but not K3, inserted before it");
                         assert!(cache.contains(K1) && cache.contains(K2), "an old key lost");
                         assert!(!cache.contains(NEVER), "a key never inserted seen");
@@ -453,8 +476,10 @@ mod loom_tests {
                     }
                 })
             };
-            cache.insert(K3, usize::MAX).unwrap();
+            payload.store(1, Ordering::Relaxed);
+            cache.insert(K3, usize::MAX).unwrap(); // in place (probes to slot 2)
             started_k4.store(true, Ordering::Relaxed);
+            payload.store(2, Ordering::Relaxed);
             cache.insert(K4, usize::MAX).unwrap(); // grows 4 -> 8 slots
             done.store(true, Ordering::Release);
             reader.join().unwrap();
@@ -469,7 +494,7 @@ mod loom_tests {
     /// writer sees its own key right after its insert.
     #[test]
     fn loom_two_writers_and_a_reader() {
-        model(2, || {
+        model(3, || {
             let cache = Arc::new(ChainCache::new(4));
             cache.insert(K1, usize::MAX).unwrap();
             let writers: Vec<_> = [K3, K4]
