@@ -191,7 +191,7 @@ fn init_slow() -> bool {
             match v.as_str() {
                 "0" | "off" | "false" => on = false,
                 "1" | "on" | "true" => {}
-                _ => warn("LOCKDEP", &v, "0 or 1"),
+                _ => warn("LOCKDEP", &v, "0, 1, off, on, false or true"),
             }
         }
         if let Some(v) = var("LOCKDEP_ON_REPORT") {
@@ -203,14 +203,14 @@ fn init_slow() -> bool {
             };
             match p {
                 Some(p) => POLICY.store(p as u8, Ordering::Relaxed),
-                None => warn("LOCKDEP_ON_REPORT", &v, "warn, panic or abort"),
+                None => warn("LOCKDEP_ON_REPORT", &v, "warn (or print), panic or abort"),
             }
         }
         if let Some(v) = var("LOCKDEP_BACKTRACE") {
             match v.as_str() {
                 "0" | "off" | "false" => BACKTRACE.store(false, Ordering::Relaxed),
                 "1" | "on" | "true" => {}
-                _ => warn("LOCKDEP_BACKTRACE", &v, "0 or 1"),
+                _ => warn("LOCKDEP_BACKTRACE", &v, "0, 1, off, on, false or true"),
             }
         }
         for (name, slot) in [
