@@ -11,14 +11,14 @@ use std::thread;
 use std::time::Duration;
 
 use lockdep::{
-    Condvar, LockClass, LockMap, MappedMutexGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard,
-    Mode, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard,
-    SeqCount, SetClass,
+    Condvar, LockClass, LockMap, Mode, Mutex, MutexGuard, RwLock, RwLockReadGuard,
+    RwLockUpgradableReadGuard, RwLockWriteGuard, SeqCount, SetClass,
 };
 
 #[cfg(lockdep_off)]
 mod compiled_out {
     use super::*;
+    use lockdep::{MappedMutexGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard};
 
     #[test]
     fn locks_and_guards_are_the_size_of_parking_lots() {
