@@ -79,9 +79,13 @@ static MAX_CHAINS: AtomicUsize = AtomicUsize::new(Limits::DEFAULT.chains);
 static MAX_DEPTH: AtomicUsize = AtomicUsize::new(Limits::DEFAULT.depth);
 
 /// Is checking on? The hot path's first question: one `Relaxed` load once the
-/// environment has been read.
+/// environment has been read. Always `false` when checking is compiled out
+/// (`--cfg lockdep_off` or the feature `off`), whatever [`set_enabled`] says.
 #[inline]
 pub fn is_enabled() -> bool {
+    if cfg!(any(lockdep_off, feature = "off")) {
+        return false;
+    }
     match STATE.load(Ordering::Relaxed) {
         ON => true,
         OFF => false,
@@ -226,7 +230,10 @@ fn init_slow() -> bool {
                 }
             }
         }
-        crate::dump::init();
+        // Compiled out, nothing is ever recorded: no exit-time dump either.
+        if !cfg!(any(lockdep_off, feature = "off")) {
+            crate::dump::init();
+        }
         // Only the first initialiser decides; `set_enabled` may already have run.
         let _ = STATE.compare_exchange(
             UNINIT,

@@ -19,6 +19,7 @@
 //!
 //! // Nothing deadlocked, but the second order closes a cycle in the class
 //! // graph: a splat was printed on stderr and a report recorded.
+//! # if cfg!(lockdep_off) { return; } // compiled out: nothing is recorded
 //! let r = &lockdep::reports()[0];
 //! assert_eq!(r.kind, lockdep::ReportKind::CircularDependency);
 //! assert_eq!(r.classes().len(), 2);
@@ -55,29 +56,60 @@
 //! (text, JSON, SARIF, GitHub annotations) and draws the graph; its logic is
 //! in [`tools`]. See `docs/ci.md`.
 //!
+//! ## Compiling the checker out
+//!
+//! Built with `RUSTFLAGS="--cfg lockdep_off"` (or the cargo feature `off`,
+//! which unifies across the dependency graph: one crate that enables it turns
+//! checking off for every crate in the build), every lock is a
+//! `#[repr(transparent)]` newtype of the raw lock with the same API, the same
+//! size as the raw lock, and nothing recorded: [`reports()`] is empty and
+//! [`is_enabled()`] is `false`. The report, dump and tools modules still
+//! compile (they are data formats). See `docs/migrating.md`.
+//!
 //! ## Environment variables
 //!
 //! `LOCKDEP`, `LOCKDEP_ON_REPORT`, `LOCKDEP_BACKTRACE`, `LOCKDEP_MAX_CLASSES`,
 //! `LOCKDEP_MAX_EDGES`, `LOCKDEP_MAX_CHAINS`, `LOCKDEP_MAX_DEPTH`: see [`config`].
 
+// With checking compiled out, the class registry and the report machinery
+// are only reachable from the engine, which no lock calls.
+#[cfg_attr(any(lockdep_off, feature = "off"), allow(dead_code))]
 pub mod class;
 pub mod config;
 pub mod dump;
+// Compiled in both builds (the report, snapshot and merge code share its graph
+// types and algorithms), but with checking compiled out no lock calls it.
+#[cfg_attr(any(lockdep_off, feature = "off"), allow(dead_code))]
 mod engine;
+#[cfg(not(any(lockdep_off, feature = "off")))]
 pub mod map;
+#[cfg(any(lockdep_off, feature = "off"))]
+#[path = "off/map.rs"]
+pub mod map;
+#[cfg_attr(any(lockdep_off, feature = "off"), allow(dead_code))]
 pub mod report;
 pub mod scenario;
+#[cfg_attr(any(lockdep_off, feature = "off"), allow(dead_code))]
 mod site;
 pub mod snapshot;
+#[cfg(not(any(lockdep_off, feature = "off")))]
 pub mod stdsync;
+#[cfg(any(lockdep_off, feature = "off"))]
+#[path = "off/stdsync.rs"]
+pub mod stdsync;
+#[cfg(not(any(lockdep_off, feature = "off")))]
+pub mod sync;
+#[cfg(any(lockdep_off, feature = "off"))]
+#[path = "off/sync/mod.rs"]
 pub mod sync;
 pub mod testing;
 pub mod thread;
 pub mod tools;
 mod trace;
 
-/// Runs the code blocks of `docs/migrating.md` as doctests.
-#[cfg(doctest)]
+/// Runs the code blocks of `docs/migrating.md` as doctests (they show what
+/// the checker reports, so not with checking compiled out).
+#[cfg(all(doctest, not(lockdep_off)))]
 #[doc = include_str!("../docs/migrating.md")]
 pub struct MigratingGuideDoctests;
 

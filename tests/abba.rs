@@ -14,6 +14,7 @@ use std::thread;
 use lockdep::{LockClass, Mutex, Report, ReportKind};
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn abba_on_two_sequential_threads_reports_once_in_held_acquiring_order() {
     static A: LockClass = LockClass::new("abba2t::A");
     static B: LockClass = LockClass::new("abba2t::B");
@@ -71,6 +72,7 @@ fn abba_on_two_sequential_threads_reports_once_in_held_acquiring_order() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn abba_repeated_is_reported_once() {
     static A: LockClass = LockClass::new("abbarep::A");
     static B: LockClass = LockClass::new("abbarep::B");
@@ -100,6 +102,7 @@ fn abba_repeated_is_reported_once() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn same_order_on_many_threads_does_not_report() {
     static A: LockClass = LockClass::new("sameorder::A");
     static B: LockClass = LockClass::new("sameorder::B");
@@ -141,6 +144,7 @@ fn same_order_on_many_threads_does_not_report() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn three_lock_cycle_over_three_threads() {
     static A: LockClass = LockClass::new("abc3::A");
     static B: LockClass = LockClass::new("abc3::B");
@@ -205,6 +209,7 @@ fn three_lock_cycle_over_three_threads() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn abba_on_one_thread() {
     static A: LockClass = LockClass::new("abba1t::A");
     static B: LockClass = LockClass::new("abba1t::B");
@@ -237,6 +242,7 @@ fn abba_on_one_thread() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn site_classes_are_named_by_construction_site() {
     // Mutex::new is #[track_caller]: each construction site is its own class,
     // printed as the lock's type and the site.
@@ -267,6 +273,7 @@ fn site_classes_are_named_by_construction_site() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn objects_of_one_site_class_share_the_class() {
     // Two objects from one construction site are one class; a second site is
     // another. Ordering site1 -> site2 through one pair of objects and

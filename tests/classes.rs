@@ -26,6 +26,7 @@ fn inversion<A, B>(a: &RwLock<A>, b: &RwLock<B>) {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn derived_locks_of_different_types_get_different_classes() {
     #[derive(Default)]
     struct Index {
@@ -49,6 +50,7 @@ fn derived_locks_of_different_types_get_different_classes() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn same_typed_derived_fields_collapse_and_the_splat_says_how_to_fix_it() {
     #[derive(Default)]
     struct Pair {
@@ -81,6 +83,7 @@ fn same_typed_derived_fields_collapse_and_the_splat_says_how_to_fix_it() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn classes_attribute_names_fields_like_the_kernel_and_finds_the_inversion() {
     #[lockdep::classes]
     #[derive(Default)]
@@ -112,6 +115,7 @@ fn classes_attribute_names_fields_like_the_kernel_and_finds_the_inversion() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn classes_attribute_serves_hand_written_constructors_and_generics() {
     #[lockdep::classes]
     struct Cache<K> {
@@ -138,6 +142,7 @@ fn classes_attribute_serves_hand_written_constructors_and_generics() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn set_class_joins_one_logical_lock_built_in_two_places() {
     static SESSIONS: LockClass = LockClass::new("&Manager->sessions");
     static USERS: LockClass = LockClass::new("&Manager->users");
@@ -174,6 +179,7 @@ fn set_class_joins_one_logical_lock_built_in_two_places() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn classes_attribute_below_the_derive_leaves_default_alone() {
     // rustc expands a derive written above an attribute macro before the
     // macro sees the struct, so the derived `Default` is the plain one (the

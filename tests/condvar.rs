@@ -35,6 +35,7 @@ fn with_watchdog<R: Send + 'static>(limit: Duration, f: impl FnOnce() -> R + Sen
 const LIMIT: Duration = Duration::from_secs(20);
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn producer_consumer_under_another_lock_works_without_reports() {
     static STATS: LockClass = LockClass::new("cv::stats");
     static QUEUE: LockClass = LockClass::new("cv::queue");
@@ -126,6 +127,7 @@ fn timed_wait_that_times_out_still_holds_the_mutex() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn mutex_reacquired_after_wait_is_on_the_held_stack() {
     // After a notified wait, a lock taken under the mutex records mutex -> other.
     static M: LockClass = LockClass::new("cv::held-after-wait");
@@ -158,6 +160,7 @@ fn mutex_reacquired_after_wait_is_on_the_held_stack() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn wait_keeps_other_locks_held_and_revalidates_the_mutex() {
     // M then N, then wait on M while still holding N: the wake-up re-takes M
     // under N (N -> M), the inverse of M -> N. A thread holding M and wanting N

@@ -13,6 +13,7 @@ use lockdep::{LockClass, LockMap, Mutex, ReportKind};
 // ===== same class twice =====
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn two_locks_of_one_class_nested_is_recursive_locking() {
     static INODE: LockClass = LockClass::new("nest::inode");
     let parent = Mutex::with_class(1u32, &INODE);
@@ -38,6 +39,7 @@ fn two_locks_of_one_class_nested_is_recursive_locking() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn lock_nested_subclass_is_a_separate_node() {
     static DIR: LockClass = LockClass::new("nest::dir");
     let parent = Mutex::with_class(1u32, &DIR);
@@ -63,6 +65,7 @@ fn lock_nested_subclass_is_a_separate_node() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn same_subclass_twice_is_recursive_locking() {
     static C: LockClass = LockClass::new("nest::sub2");
     let a = Mutex::with_class((), &C);
@@ -81,6 +84,7 @@ fn same_subclass_twice_is_recursive_locking() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn inverted_subclass_order_is_a_circular_dependency() {
     // lock(0) then lock_nested(1) in one place, lock_nested(1) then lock(0) in
     // another: the subclasses are nodes, so this is an ordinary ABBA.
@@ -105,6 +109,7 @@ fn inverted_subclass_order_is_a_circular_dependency() {
 // ===== nest locks =====
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn nest_lock_allows_many_locks_of_one_class_in_any_order() {
     // mutex_lock_nest_lock: while the nest lock is held, any number of locks
     // of the class may be held at once, in any order.
@@ -136,6 +141,7 @@ fn nest_lock_allows_many_locks_of_one_class_in_any_order() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn without_the_nest_lock_two_items_are_recursive_locking() {
     static ITEM: LockClass = LockClass::new("nest::item-nonest");
     let a = Mutex::with_class((), &ITEM);
@@ -169,6 +175,7 @@ fn trylock_as_inner_lock_adds_no_edge_into_it() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn held_trylock_gets_edges_to_later_blocking_acquisitions() {
     static BASE: LockClass = LockClass::new("try2::base");
     static TRIED: LockClass = LockClass::new("try2::tried");
@@ -216,6 +223,7 @@ fn trylock_in_reverse_order_is_not_a_deadlock() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn held_trylock_closing_a_cycle_reports() {
     // The held trylock's outgoing edge is real: A -> B recorded blocking,
     // then try_lock(B) held while blocking on A is B -> A: a cycle.
@@ -240,6 +248,7 @@ fn held_trylock_closing_a_cycle_reports() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn trylock_of_a_held_class_is_still_recursive_locking_for_later_locks() {
     // FORMAT.md rule 2: a trylock "still counts for the same-class check of
     // later acquisitions".
@@ -256,6 +265,7 @@ fn trylock_of_a_held_class_is_still_recursive_locking_for_later_locks() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn lockmap_lock_try_behaves_like_a_trylock() {
     static OUTER: LockMap = LockMap::new("trymap::outer");
     static TRIED: LockMap = LockMap::new("trymap::tried");

@@ -11,6 +11,7 @@ use common::*;
 use lockdep::{LockClass, LockMap, Mode, ReportKind};
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn releasing_a_nest_lock_below_its_users_is_nest_lock_not_held() {
     // W(M) ; W(X@1 nest=M) ; U(M)!  (FORMAT.md, the U(L) rule)
     static M: LockClass = LockClass::new("reacq::M");
@@ -39,6 +40,7 @@ fn releasing_a_nest_lock_below_its_users_is_nest_lock_not_held() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn releasing_a_recursive_read_nest_lock_below_its_user_is_reported_too() {
     // RR(A@1) ; RR(A@2 nest=A@1) ; U(A@1)!
     static A: LockClass = LockClass::new("reacq::A-rr");
@@ -56,6 +58,7 @@ fn releasing_a_recursive_read_nest_lock_below_its_user_is_reported_too() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn an_out_of_order_release_records_the_edges_the_kernel_records() {
     // W(A) ; W(B) ; W(C) ; U(B): C is re-acquired with A held, so A → C is an
     // edge of its own, and a later C → A closes the two-class cycle A → C → A
@@ -91,6 +94,7 @@ fn an_out_of_order_release_records_the_edges_the_kernel_records() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn the_chain_key_after_an_out_of_order_release_is_the_key_of_what_is_held() {
     // After U(B) from A,B,C the stack is A,C: taking D must validate the
     // chain A,C,D (edge C → D; A → D only if C did not stop the walk).
@@ -117,6 +121,7 @@ fn the_chain_key_after_an_out_of_order_release_is_the_key_of_what_is_held() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn a_bad_unlock_is_still_reported_and_changes_nothing() {
     static A: LockClass = LockClass::new("reacq::bad-A");
     static Z: LockClass = LockClass::new("reacq::bad-Z");
@@ -133,6 +138,7 @@ fn a_bad_unlock_is_still_reported_and_changes_nothing() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn raising_the_chain_limit_after_first_use_never_hangs() {
     // The chain cache used to be sized once from the limit in force at first
     // use, while inserts compared with the current limit: raising the limit

@@ -126,6 +126,7 @@ mod progress {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn shape1_progress_bar_ticker_vs_insert_after_is_reported() {
     use progress::MultiProgress;
     let (multi, multi_line) = (MultiProgress::new(), line!());
@@ -273,6 +274,7 @@ mod assets {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn shape2_asset_server_write_write_vs_read_read_is_reported() {
     use assets::*;
     let server = std::sync::Arc::new(BuggyAssetServer::default());
@@ -308,6 +310,7 @@ fn shape2_asset_server_write_write_vs_read_read_is_reported() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn shape2_asset_server_fixed_order_is_clean() {
     use assets::*;
     let server = std::sync::Arc::new(FixedAssetServer::default());
@@ -341,6 +344,7 @@ static S3_FIXED_A: RwLock<u32> = RwLock::new(0);
 static S3_FIXED_B: RwLock<u32> = RwLock::new(0);
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn shape3_read_read_cycle_with_writers_is_reported() {
     let (a, b) = (S3_A.lock_map().class_name(), S3_B.lock_map().class_name());
     assert!(a.contains(file!()) && b.contains(file!()) && a != b);
@@ -368,6 +372,7 @@ fn shape3_read_read_cycle_with_writers_is_reported() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn shape3_same_cycle_with_recursive_reads_is_not_a_deadlock() {
     // A recursive reader is blocked only by a writer that *holds* the lock,
     // never by one that waits. Both threads hold only reads, so neither can
@@ -403,6 +408,7 @@ fn shape3_same_cycle_with_recursive_reads_is_not_a_deadlock() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn shape3_fixed_consistent_order_is_clean() {
     let (a, b) = (
         S3_FIXED_A.lock_map().class_name(),
@@ -526,6 +532,7 @@ fn saved() -> manager::Saved {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn shape4_site_classes_split_one_lock_and_miss_the_inversion() {
     use manager::{Classes, Manager};
     static USERS: LockClass = LockClass::new("shape4-sites::users");
@@ -573,6 +580,7 @@ fn shape4_site_classes_split_one_lock_and_miss_the_inversion() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn shape4_named_class_joins_both_constructors_and_reports_the_inversion() {
     use manager::{Classes, Manager};
     static USERS: LockClass = LockClass::new("shape4-named::users");
@@ -608,6 +616,7 @@ fn shape4_named_class_joins_both_constructors_and_reports_the_inversion() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn shape4_fixed_consistent_order_is_clean() {
     use manager::{Classes, Manager};
     static USERS: LockClass = LockClass::new("shape4-fixed::users");

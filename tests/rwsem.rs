@@ -25,6 +25,7 @@ fn edge_types(from: &str, to: &str) -> Vec<DepType> {
 // ===== ABBA between two rw locks =====
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn recursive_read_abba_does_not_report() {
     static A: LockClass = LockClass::new("rrabba::A");
     static B: LockClass = LockClass::new("rrabba::B");
@@ -55,6 +56,7 @@ fn recursive_read_abba_does_not_report() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn non_recursive_read_abba_reports() {
     static A: LockClass = LockClass::new("rabba::A");
     static B: LockClass = LockClass::new("rabba::B");
@@ -91,6 +93,7 @@ fn non_recursive_read_abba_reports() {
 /// rlock_ABBA1: `read_lock(X); lock(Y)` vs `lock(Y); write_lock(X)` is a deadlock
 /// (X -(SN)-> Y, Y -(EN)-> X). Before the 2020 rework lockdep missed it.
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn rlock_abba1_read_lock_then_lock_vs_lock_then_write_lock_reports() {
     static X: LockClass = LockClass::new("rlock_ABBA1::X");
     static Y: LockClass = LockClass::new("rlock_ABBA1::Y");
@@ -123,6 +126,7 @@ fn rlock_abba1_read_lock_then_lock_vs_lock_then_write_lock_reports() {
 /// rlock_ABBA2: `RR(X); W(Y)` vs `W(Y); RR(X)` must not report:
 /// X -(SN)-> Y -(ER)-> X is not a strong cycle.
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn rlock_abba2_recursive_reader_on_both_sides_does_not_report() {
     static X: LockClass = LockClass::new("rlock_ABBA2::X");
     static Y: LockClass = LockClass::new("rlock_ABBA2::Y");
@@ -156,6 +160,7 @@ fn rlock_abba2_recursive_reader_on_both_sides_does_not_report() {
 
 /// rwsem_ABBA2: the same shape with a non-recursive reader fails.
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn rwsem_abba2_non_recursive_reader_reports() {
     static X: LockClass = LockClass::new("rwsem_ABBA2::X");
     static Y: LockClass = LockClass::new("rwsem_ABBA2::Y");
@@ -185,6 +190,7 @@ fn rwsem_abba2_non_recursive_reader_reports() {
 /// The recursive read on the *other* side: `W(Y); RR(X)` first, then
 /// `RR(X); W(Y)` closes X -(SN)-> Y -(ER)-> X: still not strong, no report.
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn rlock_abba2_reversed_order_does_not_report() {
     static X: LockClass = LockClass::new("rlock_ABBA2r::X");
     static Y: LockClass = LockClass::new("rlock_ABBA2r::Y");
@@ -207,6 +213,7 @@ fn rlock_abba2_reversed_order_does_not_report() {
 /// A recursive-read hop followed by a hop out of a *writer-held* lock is
 /// strong: `W(X); RR(Y)` vs `W(Y); W(X)` closes X -(ER)-> Y -(EN)-> X.
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn recursive_read_followed_by_writer_hop_reports() {
     static X: LockClass = LockClass::new("rrw::X");
     static Y: LockClass = LockClass::new("rrw::Y");
@@ -230,6 +237,7 @@ fn recursive_read_followed_by_writer_hop_reports() {
 // ===== same class twice (check_deadlock) =====
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn read_then_read_of_one_class_is_recursive_locking() {
     static C: LockClass = LockClass::new("rr_same::read-read");
     let l1 = RwLock::with_class(1, &C);
@@ -271,6 +279,7 @@ fn read_then_recursive_read_of_one_class_does_not_report() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn recursive_read_then_read_of_one_class_is_recursive_locking() {
     // RR;R is not exempt: the second reader is non-recursive.
     static C: LockClass = LockClass::new("rr_same::rread-read");
@@ -294,6 +303,7 @@ fn recursive_read_then_read_of_one_class_is_recursive_locking() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn write_then_recursive_read_of_one_class_is_recursive_locking() {
     static C: LockClass = LockClass::new("rr_same::write-rread");
     let l1 = RwLock::with_class((), &C);
@@ -346,6 +356,7 @@ fn downgraded_write_is_held_as_a_reader() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn upgrade_is_validated_as_an_exclusive_acquisition() {
     // upgradable_read of X (a reader) then lock Y gives X -(SN)-> Y; after the
     // upgrade X is held exclusively, and Z taken under it gives X -(EN)-> Z.
@@ -427,6 +438,7 @@ fn three_thread_cycle(prefix: &'static str, recursive: bool) -> Vec<Report> {
 /// A -(ER)-> B -(SN)-> C -(EN)-> A: B is reached as a recursive reader and
 /// left as a shared holder, so the cycle is not strong (no deadlock possible).
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn three_class_cycle_through_recursive_reader_does_not_report() {
     let found = three_thread_cycle("cyc3rr", true);
     assert!(found.is_empty(), "{found:#?}");
@@ -434,6 +446,7 @@ fn three_class_cycle_through_recursive_reader_does_not_report() {
 
 /// A -(EN)-> B -(SN)-> C -(EN)-> A: strong, reported with the whole chain.
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn three_class_cycle_through_non_recursive_reader_reports() {
     let found = three_thread_cycle("cyc3r", false);
     assert_eq!(found.len(), 1, "{found:#?}");
@@ -446,6 +459,7 @@ fn three_class_cycle_through_non_recursive_reader_reports() {
 /// as a recursive reader; the same classes in the same order with X as a
 /// writer are a different chain and must be checked: deadlock.
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn rlock_chaincache_abba1_chain_cache_keys_on_read_vs_write() {
     static X: LockClass = LockClass::new("chaincache::X");
     static Y: LockClass = LockClass::new("chaincache::Y");
@@ -488,6 +502,7 @@ fn rlock_chaincache_abba1_chain_cache_keys_on_read_vs_write() {
 /// A held recursive read does not end the edge walk (FORMAT.md rule 3a):
 /// `W(A); RR(B); W(C)` records both B -> C and A -> C.
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn held_recursive_read_does_not_stop_the_edge_walk() {
     static A: LockClass = LockClass::new("rrwalk::A");
     static B: LockClass = LockClass::new("rrwalk::B");

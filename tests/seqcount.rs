@@ -48,6 +48,7 @@ fn edge_set() -> HashSet<(String, String)> {
 // ===== retry-free readers =====
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn retry_free_readers_add_no_edges_in_any_context() {
     let _serial = serial();
     static S_CLASS: LockClass = LockClass::new("seq-rf::S");
@@ -180,6 +181,7 @@ fn retry_free_readers_add_no_edges_in_any_context() {
 // ===== serialized writers: the lock must be held for write =====
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn serialized_count_written_without_its_lock_reports_once() {
     let _serial = serial();
     static LOCK_CLASS: LockClass = LockClass::new("seq-ser::LOCK");
@@ -240,6 +242,7 @@ fn serialized_count_written_without_its_lock_reports_once() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn serialized_count_with_lock_held_only_for_read_reports() {
     let _serial = serial();
     static RW_CLASS: LockClass = LockClass::new("seq-serrw::RW");
@@ -274,6 +277,7 @@ fn serialized_count_with_lock_held_only_for_read_reports() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn serialized_by_class_accepts_any_lock_of_the_class_held_for_write() {
     let _serial = serial();
     static MM_CLASS: LockClass = LockClass::new("seq-sercls::mmap_sem");
@@ -314,6 +318,7 @@ fn serialized_by_class_accepts_any_lock_of_the_class_held_for_write() {
 // ===== serialized writers: trylock-like edges =====
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn serialized_writer_has_edges_out_but_none_into_the_count() {
     let _serial = serial();
     static LOCK_CLASS: LockClass = LockClass::new("seq-edge::LOCK");
@@ -364,6 +369,7 @@ fn serialized_writer_has_edges_out_but_none_into_the_count() {
 // ===== bare writers =====
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn bare_writer_is_an_exclusive_lock_so_opposite_orders_report() {
     let _serial = serial();
     static S_CLASS: LockClass = LockClass::new("seq-bare::S");
@@ -390,6 +396,7 @@ fn bare_writer_is_an_exclusive_lock_so_opposite_orders_report() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn concurrent_writers_of_a_bare_count_are_reported() {
     let _serial = serial();
     static S_CLASS: LockClass = LockClass::new("seq-conc::S");
@@ -461,6 +468,7 @@ fn writers_one_after_another_are_not_concurrent() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn spinning_reader_under_a_lock_the_writer_takes_reports() {
     let _serial = serial();
     static S_CLASS: LockClass = LockClass::new("S");
@@ -518,6 +526,7 @@ fn retry_free_reader_under_a_lock_the_writer_takes_does_not_report() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn writer_nested_in_its_own_class_needs_a_subclass() {
     let _serial = serial();
     static C: LockClass = LockClass::new("seq-nest::C");
@@ -654,6 +663,7 @@ fn stress_serialized_writers_and_retry_free_readers_never_tear() {
 // ===== more serialized-writer checks =====
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn serializing_lock_held_by_another_thread_does_not_count() {
     let _serial = serial();
     static LOCK_CLASS: LockClass = LockClass::new("seq-other::LOCK");
@@ -704,6 +714,7 @@ fn serializing_lock_taken_by_trylock_counts_as_held() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn spinning_reader_inside_its_own_write_section_is_reported_before_it_spins() {
     let _serial = serial();
     static S_CLASS: LockClass = LockClass::new("seq-self::S");

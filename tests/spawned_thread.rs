@@ -19,6 +19,7 @@ fn thread_id_number() -> u64 {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn report_on_a_named_spawned_thread_names_that_thread() {
     static A: LockClass = LockClass::new("spawned::A");
     static B: LockClass = LockClass::new("spawned::B");
@@ -58,6 +59,7 @@ fn report_on_a_named_spawned_thread_names_that_thread() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn report_on_an_unnamed_thread_says_unnamed() {
     static C: LockClass = LockClass::new("spawned::unnamed-C");
     thread::spawn(|| {
@@ -76,6 +78,7 @@ fn report_on_an_unnamed_thread_says_unnamed() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn chain_entries_name_the_threads_that_recorded_each_edge() {
     static A: LockClass = LockClass::new("spawned3::A");
     static B: LockClass = LockClass::new("spawned3::B");
@@ -132,6 +135,7 @@ fn chain_entries_name_the_threads_that_recorded_each_edge() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn reports_from_concurrent_threads_are_all_collected() {
     // Eight threads each hit their own recursive-locking problem at once.
     const N: usize = 8;

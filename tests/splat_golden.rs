@@ -3,6 +3,10 @@
 //! ids, pid, columns, stack frames) and compared line by line; line numbers of
 //! lock sites are checked exactly.
 
+// Compiled out, a lock has no `Drop` of its own: these tests drop locks on
+// purpose (and are ignored in that build).
+#![cfg_attr(lockdep_off, allow(clippy::drop_non_drop))]
+
 use std::thread;
 
 use lockdep::{LockClass, LockMap, Mutex, Report, ReportKind, RwLock};
@@ -180,6 +184,7 @@ fn f() -> &'static str {
 // ===== possible circular locking dependency detected =====
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn circular_two_classes_exact_layout() {
     static A: LockClass = LockClass::new("golden2::A");
     static B: LockClass = LockClass::new("golden2::B");
@@ -283,6 +288,7 @@ stack backtrace:
 /// Three classes over three threads: the chain has three entries and the
 /// scenario is preceded by `Chain exists of:` (kernel-lockdep.md §6.1, Example B).
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn circular_three_classes_layout() {
     static A: LockClass = LockClass::new("golden3::A");
     static B: LockClass = LockClass::new("golden3::B");
@@ -398,6 +404,7 @@ stack backtrace:
 /// lines with `lock(` unconditionally (print_circular_lock_scenario,
 /// kernel-lockdep.md §6.1), and CPU0's last line is `lock(` for a writer.
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn circular_with_reader_held_scenario_table() {
     static X: LockClass = LockClass::new("goldenr::X");
     static Y: LockClass = LockClass::new("goldenr::Y");
@@ -432,6 +439,7 @@ fn circular_with_reader_held_scenario_table() {
 
 /// The parts of the reader scenario that already follow the kernel.
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn circular_with_reader_held_marks_the_reader() {
     static X: LockClass = LockClass::new("goldenr2::X");
     static Y: LockClass = LockClass::new("goldenr2::Y");
@@ -468,6 +476,7 @@ fn circular_with_reader_held_marks_the_reader() {
 // ===== possible recursive locking detected =====
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn recursive_locking_exact_layout() {
     static R: LockClass = LockClass::new("goldenrec::R");
     static LINES: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
@@ -539,6 +548,7 @@ stack backtrace:
 /// The kernel's print_deadlock_scenario prints `lock(` for both lines, also
 /// for readers (kernel-lockdep.md §6.2).
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn recursive_read_read_scenario_uses_lock() {
     static R: LockClass = LockClass::new("goldenrec-rr::R");
     let r = report_on("goldenrec-rr", "goldenrec-rr::R", || {
@@ -561,6 +571,7 @@ fn recursive_read_read_scenario_uses_lock() {
 // ===== bad unlock balance detected! =====
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn bad_unlock_exact_layout() {
     static U: LockMap = LockMap::new("goldenunl::U");
     static HELD: LockClass = LockClass::new("goldenunl::held");
@@ -605,6 +616,7 @@ stack backtrace:
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn bad_unlock_with_nothing_held_says_no_locks_held() {
     static U: LockMap = LockMap::new("goldenunl0::U");
     let r = report_on("goldenunl0-t", "goldenunl0::U", || U.unlock());
@@ -620,6 +632,7 @@ fn bad_unlock_with_nothing_held_says_no_locks_held() {
 // ===== held lock freed! =====
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn held_lock_freed_exact_layout() {
     static OUTER: LockClass = LockClass::new("goldenfree::outer");
     static FREED: LockClass = LockClass::new("goldenfree::F");
@@ -692,6 +705,7 @@ fn exit_report(thread_name: &'static str, class: &'static str) -> (Report, u32) 
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn locks_held_at_exit_layout() {
     let (r, line) = exit_report("goldenexit-t", "goldenexit::M");
     assert_eq!(r.kind, ReportKind::LocksHeldAtExit);
@@ -720,6 +734,7 @@ WARNING: goldenexit-t/<tid> still has locks held!
 /// kernel-lockdep.md §6.7: the exit report ends with `\nstack backtrace:\n`
 /// and a dump, like the others.
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn locks_held_at_exit_has_a_backtrace_section() {
     let (r, _) = exit_report("goldenexit2-t", "goldenexit2::M");
     let splat = r.splat();
@@ -729,6 +744,7 @@ fn locks_held_at_exit_has_a_backtrace_section() {
 // ===== Nested lock was not taken =====
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn nest_lock_not_held_layout() {
     static NEST: LockMap = LockMap::new("goldennest::nest");
     static ITEM: LockMap = LockMap::new("goldennest::item");

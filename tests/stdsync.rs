@@ -78,6 +78,7 @@ mod written_like_std {
 // ===== the checker through the facade =====
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn abba_between_two_stdsync_mutexes_is_one_cycle_in_held_acquiring_order() {
     let (a, line_a) = (Arc::new(Mutex::new(0)), line!());
     let (b, line_b) = (Arc::new(Mutex::new(0)), line!());
@@ -120,6 +121,7 @@ fn abba_between_two_stdsync_mutexes_is_one_cycle_in_held_acquiring_order() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn read_read_inversion_between_stdsync_rwlocks_is_a_cycle() {
     static A: LockClass = LockClass::new("stdsync-rr::A");
     static B: LockClass = LockClass::new("stdsync-rr::B");
@@ -162,6 +164,7 @@ fn read_read_inversion_between_stdsync_rwlocks_is_a_cycle() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn reading_a_lock_this_thread_already_reads_is_recursive_locking() {
     // std's RwLock type example takes two reads on one thread; std documents
     // that this may deadlock (a writer queued between them), so it is reported.
@@ -179,6 +182,7 @@ fn reading_a_lock_this_thread_already_reads_is_recursive_locking() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn class_is_the_site_of_new_default_from_and_into() {
     static STATIC: Mutex<()> = Mutex::new(());
     let static_line = line!() - 1;
@@ -242,6 +246,7 @@ fn one_site_built_twice_is_one_class() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn try_lock_is_a_trylock_and_never_closes_a_cycle() {
     static A: LockClass = LockClass::new("stdsync-try::A");
     static B: LockClass = LockClass::new("stdsync-try::B");
@@ -271,6 +276,7 @@ fn try_lock_is_a_trylock_and_never_closes_a_cycle() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn a_poisoned_guard_is_held_and_released_like_any_other() {
     static P: LockClass = LockClass::new("stdsync-poison::P");
     static Q: LockClass = LockClass::new("stdsync-poison::Q");
@@ -315,6 +321,7 @@ fn a_poisoned_guard_is_held_and_released_like_any_other() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn condvar_wait_releases_the_mutex_and_revalidates_it_under_held_locks() {
     static OUTER: LockClass = LockClass::new("stdsync-cv::outer");
     static STATE: LockClass = LockClass::new("stdsync-cv::state");
@@ -351,6 +358,7 @@ fn condvar_wait_releases_the_mutex_and_revalidates_it_under_held_locks() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn condvar_reacquire_under_another_lock_closes_a_cycle() {
     // The waiter takes `state` then `outer`, then waits on `state`: the wait
     // releases `state` but keeps `outer`, so the re-acquisition after the
