@@ -90,7 +90,9 @@ pub use map::{LockMap, LockMapGuard, Mode};
 pub use report::{ProcessInfo, Report, ReportKind, reports};
 pub use snapshot::graph;
 pub use sync::{
-    Condvar, MappedMutexGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard, Mutex, MutexGuard,
+    Condvar, MappedMutexGuard, MappedRecursiveRwLockReadGuard, MappedRecursiveRwLockWriteGuard,
+    MappedRwLockReadGuard, MappedRwLockWriteGuard, Mutex, MutexGuard, RecursiveRwLock,
+    RecursiveRwLockReadGuard, RecursiveRwLockUpgradableReadGuard, RecursiveRwLockWriteGuard,
     RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard, RwSem, SeqCount,
     SeqCountWriteGuard, WaitTimeoutResult, const_mutex, const_rwlock,
 };

@@ -8,9 +8,16 @@ pub(crate) mod rwlock;
 pub(crate) mod seqcount;
 
 pub use condvar::{Condvar, WaitTimeoutResult};
-pub use mapped::{Mapped, MappedMutexGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard};
+pub use mapped::{
+    Mapped, MappedMutexGuard, MappedRecursiveRwLockReadGuard, MappedRecursiveRwLockWriteGuard,
+    MappedRwLockReadGuard, MappedRwLockWriteGuard,
+};
 pub use mutex::{Mutex, MutexGuard};
-pub use rwlock::{RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard, RwSem};
+pub use rwlock::{
+    RecursiveRwLock, RecursiveRwLockReadGuard, RecursiveRwLockUpgradableReadGuard,
+    RecursiveRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard,
+    RwLockWriteGuard, RwSem,
+};
 pub use seqcount::{SeqCount, SeqCountWriteGuard};
 
 /// A new mutex in a `const` context (parking_lot's `const_mutex`); its class
