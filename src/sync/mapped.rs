@@ -64,6 +64,11 @@ impl<G: Deref<Target: fmt::Display>> fmt::Display for Mapped<'_, G> {
 /// A guard for a part of the data of a [`Mutex`](crate::Mutex), from [`MutexGuard::map`](crate::MutexGuard::map).
 pub type MappedMutexGuard<'a, U> = Mapped<'a, parking_lot::MappedMutexGuard<'a, U>>;
 
+/// A guard for a part of the data of a [`FairMutex`](crate::FairMutex), from
+/// [`FairMutexGuard::map`](crate::FairMutexGuard::map).
+pub type MappedFairMutexGuard<'a, U> =
+    Mapped<'a, lock_api::MappedMutexGuard<'a, parking_lot::RawFairMutex, U>>;
+
 /// A shared guard for a part of the data of a [`RwLock`](crate::RwLock), from
 /// [`RwLockReadGuard::map`](crate::RwLockReadGuard::map).
 pub type MappedRwLockReadGuard<'a, U> =

@@ -9,10 +9,10 @@ pub(crate) mod seqcount;
 
 pub use condvar::{Condvar, WaitTimeoutResult};
 pub use mapped::{
-    Mapped, MappedMutexGuard, MappedRecursiveRwLockReadGuard, MappedRecursiveRwLockWriteGuard,
-    MappedRwLockReadGuard, MappedRwLockWriteGuard,
+    Mapped, MappedFairMutexGuard, MappedMutexGuard, MappedRecursiveRwLockReadGuard,
+    MappedRecursiveRwLockWriteGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard,
 };
-pub use mutex::{Mutex, MutexGuard};
+pub use mutex::{FairMutex, FairMutexGuard, Mutex, MutexGuard};
 pub use rwlock::{
     RecursiveRwLock, RecursiveRwLockReadGuard, RecursiveRwLockUpgradableReadGuard,
     RecursiveRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard,
