@@ -91,9 +91,10 @@ pub use report::{ProcessInfo, Report, ReportKind, reports};
 pub use snapshot::graph;
 pub use sync::{
     Condvar, FairMutex, FairMutexGuard, MappedFairMutexGuard, MappedMutexGuard,
-    MappedRecursiveRwLockReadGuard, MappedRecursiveRwLockWriteGuard, MappedRwLockReadGuard,
-    MappedRwLockWriteGuard, Mutex, MutexGuard, RecursiveRwLock, RecursiveRwLockReadGuard,
-    RecursiveRwLockUpgradableReadGuard, RecursiveRwLockWriteGuard, RwLock, RwLockReadGuard,
-    RwLockUpgradableReadGuard, RwLockWriteGuard, RwSem, SeqCount, SeqCountWriteGuard,
-    WaitTimeoutResult, const_mutex, const_rwlock,
+    MappedRecursiveRwLockReadGuard, MappedRecursiveRwLockWriteGuard, MappedReentrantMutexGuard,
+    MappedRwLockReadGuard, MappedRwLockWriteGuard, Mutex, MutexGuard, RecursiveRwLock,
+    RecursiveRwLockReadGuard, RecursiveRwLockUpgradableReadGuard, RecursiveRwLockWriteGuard,
+    ReentrantMutex, ReentrantMutexGuard, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard,
+    RwLockWriteGuard, RwSem, SeqCount, SeqCountWriteGuard, WaitTimeoutResult, const_mutex,
+    const_rwlock,
 };

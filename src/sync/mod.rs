@@ -4,6 +4,7 @@
 pub(crate) mod condvar;
 pub(crate) mod mapped;
 pub(crate) mod mutex;
+pub(crate) mod remutex;
 pub(crate) mod rwlock;
 pub(crate) mod seqcount;
 
@@ -13,6 +14,7 @@ pub use mapped::{
     MappedRecursiveRwLockWriteGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard,
 };
 pub use mutex::{FairMutex, FairMutexGuard, Mutex, MutexGuard};
+pub use remutex::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
 pub use rwlock::{
     RecursiveRwLock, RecursiveRwLockReadGuard, RecursiveRwLockUpgradableReadGuard,
     RecursiveRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard,
