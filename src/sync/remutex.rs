@@ -194,6 +194,27 @@ impl<T: ?Sized> ReentrantMutex<T> {
     }
 }
 
+/// Serializes the data with the lock taken, as parking_lot does
+/// (feature `serde`): a blocking acquisition, validated like `lock`.
+#[cfg(feature = "serde")]
+impl<T: ?Sized + serde::Serialize> serde::Serialize for ReentrantMutex<T> {
+    #[track_caller]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.lock().serialize(serializer)
+    }
+}
+
+/// Deserializes the data into a new unlocked lock (feature `serde`);
+/// its class is the site of the `deserialize` call.
+#[cfg(feature = "serde")]
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for ReentrantMutex<T> {
+    #[track_caller]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = T::deserialize(deserializer)?;
+        Ok(ReentrantMutex::new(value))
+    }
+}
+
 impl<T: Default> Default for ReentrantMutex<T> {
     #[track_caller]
     fn default() -> Self {
