@@ -89,6 +89,11 @@ pub use lockdep_macros::{class, classes, test};
 pub use map::{LockMap, LockMapGuard, Mode};
 pub use report::{ProcessInfo, Report, ReportKind, reports};
 pub use snapshot::graph;
+#[cfg(feature = "arc_lock")]
+pub use sync::{
+    ArcFairMutexGuard, ArcMutexGuard, ArcRecursiveRwLockReadGuard, ArcRecursiveRwLockWriteGuard,
+    ArcRwLockReadGuard, ArcRwLockWriteGuard,
+};
 pub use sync::{
     Condvar, FairMutex, FairMutexGuard, MappedFairMutexGuard, MappedMutexGuard,
     MappedRecursiveRwLockReadGuard, MappedRecursiveRwLockWriteGuard, MappedReentrantMutexGuard,

@@ -13,8 +13,15 @@ pub use mapped::{
     Mapped, MappedFairMutexGuard, MappedMutexGuard, MappedRecursiveRwLockReadGuard,
     MappedRecursiveRwLockWriteGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard,
 };
+#[cfg(feature = "arc_lock")]
+pub use mutex::{ArcFairMutexGuard, ArcMutexGuard};
 pub use mutex::{FairMutex, FairMutexGuard, Mutex, MutexGuard};
 pub use remutex::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
+#[cfg(feature = "arc_lock")]
+pub use rwlock::{
+    ArcRecursiveRwLockReadGuard, ArcRecursiveRwLockWriteGuard, ArcRwLockReadGuard,
+    ArcRwLockWriteGuard,
+};
 pub use rwlock::{
     RecursiveRwLock, RecursiveRwLockReadGuard, RecursiveRwLockUpgradableReadGuard,
     RecursiveRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard,

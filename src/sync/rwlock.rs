@@ -17,6 +17,8 @@
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
+#[cfg(feature = "arc_lock")]
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::class::LockClass;
@@ -41,6 +43,8 @@ macro_rules! rwlock {
         upgradable_guard: $upg_guard:ident,
         mapped_read: $mapped_read:ident,
         mapped_write: $mapped_write:ident,
+        arc_read: $arc_read:ident,
+        arc_write: $arc_write:ident,
         raw: $raw:ty,
         read_mode: $read_mode:expr,
         read_doc: $read_doc:literal,
@@ -703,12 +707,158 @@ macro_rules! rwlock {
             }
         }
 
+        rwlock!(@arc $lock, $arc_read, $raw, $read_mode, SharedGuard,
+            lock_shared, try_lock_shared, try_lock_shared_for, try_lock_shared_until,
+            unlock_shared, unlock_shared_fair, read_arc, try_read_arc, try_read_arc_for, try_read_arc_until, "shared");
+        rwlock!(@arc $lock, $arc_write, $raw, Mode::Exclusive, ExclusiveGuard,
+            lock_exclusive, try_lock_exclusive, try_lock_exclusive_for, try_lock_exclusive_until,
+            unlock_exclusive, unlock_exclusive_fair, write_arc, try_write_arc, try_write_arc_for, try_write_arc_until, "exclusive");
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> DerefMut for $arc_write<T> {
+            fn deref_mut(&mut self) -> &mut T {
+                // SAFETY: the guard holds the lock exclusively and is borrowed mutably.
+                unsafe { &mut *self.lock.inner.data_ptr() }
+            }
+        }
         rwlock!(@guard $lock, $read_guard, RwLockReadGuard, $mapped_read, $raw, $read_mode);
         rwlock!(@guard $lock, $write_guard, RwLockWriteGuard, $mapped_write, $raw, Mode::Exclusive, mut);
 
         impl<T: ?Sized> DerefMut for $write_guard<'_, T> {
             fn deref_mut(&mut self) -> &mut T {
                 &mut self.inner
+            }
+        }
+    };
+
+    // An `Arc` guard (feature `arc_lock`) and the four methods that make it.
+    (@arc $lock:ident, $arc:ident, $raw:ty, $mode:expr, $token:ident,
+        $lk:ident, $try_lk:ident, $try_for:ident, $try_until:ident,
+        $unlk:ident, $unlk_fair:ident, $m:ident, $try_m:ident, $try_m_for:ident, $try_m_until:ident, $what:literal) => {
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> $lock<T> {
+            #[doc = concat!("A ", $what, " acquisition through an `Arc`: the guard owns a clone of the")]
+            /// `Arc` and has no lifetime (feature `arc_lock`). Validated before
+            /// blocking; the checker entry is released when the guard drops.
+            #[track_caller]
+            pub fn $m(self: &Arc<Self>) -> $arc<T> {
+                let recorded = Recorded::new(self.map.lock($mode, 0, None));
+                // SAFETY: the raw lock is taken here and released exactly
+                // once, by the guard's `Drop` (or `unlock_fair`), with this token.
+                let token = lock_api::RawRwLock::$lk(unsafe { self.inner.raw() });
+                $arc::new(Arc::clone(self), token, recorded)
+            }
+
+            /// The same without blocking (a trylock).
+            #[track_caller]
+            pub fn $try_m(self: &Arc<Self>) -> Option<$arc<T>> {
+                let at = Location::caller();
+                // SAFETY: as in the blocking form.
+                let token = lock_api::RawRwLock::$try_lk(unsafe { self.inner.raw() })?;
+                Some($arc::tried(self, token, at))
+            }
+
+            /// The same, giving up after `timeout` (a trylock).
+            #[track_caller]
+            pub fn $try_m_for(self: &Arc<Self>, timeout: Duration) -> Option<$arc<T>> {
+                let at = Location::caller();
+                // SAFETY: as in the blocking form.
+                let token = lock_api::RawRwLockTimed::$try_for(unsafe { self.inner.raw() }, timeout)?;
+                Some($arc::tried(self, token, at))
+            }
+
+            /// The same, giving up at `deadline` (a trylock).
+            #[track_caller]
+            pub fn $try_m_until(self: &Arc<Self>, deadline: Instant) -> Option<$arc<T>> {
+                let at = Location::caller();
+                // SAFETY: as in the blocking form.
+                let token = lock_api::RawRwLockTimed::$try_until(unsafe { self.inner.raw() }, deadline)?;
+                Some($arc::tried(self, token, at))
+            }
+        }
+
+        #[doc = concat!("A ", $what, " guard of a [`", stringify!($lock), "`] held through an `Arc`, with")]
+        /// no lifetime (feature `arc_lock`). Dropping it releases the checker
+        /// entry on the thread that took the lock (`!Send` unless `send_guard`,
+        /// which posts the release to that thread).
+        #[cfg(feature = "arc_lock")]
+        #[must_use = "if unused the RwLock will immediately unlock"]
+        #[clippy::has_significant_drop]
+        pub struct $arc<T: ?Sized> {
+            lock: Arc<$lock<T>>,
+            token: std::mem::ManuallyDrop<<$raw as lock_api::RawRwLock>::$token>,
+            recorded: Recorded,
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> $arc<T> {
+            fn new(lock: Arc<$lock<T>>, token: <$raw as lock_api::RawRwLock>::$token, recorded: Recorded) -> Self {
+                $arc { lock, token: std::mem::ManuallyDrop::new(token), recorded }
+            }
+
+            fn tried(
+                lock: &Arc<$lock<T>>,
+                token: <$raw as lock_api::RawRwLock>::$token,
+                at: &'static Location<'static>,
+            ) -> Self {
+                let recorded = Recorded::new(engine::acquire(&lock.map, $mode, 0, Flags::TRYLOCK, None, at));
+                $arc::new(Arc::clone(lock), token, recorded)
+            }
+
+            /// The `Arc` of the lock this guard holds.
+            pub fn rwlock(s: &Self) -> &Arc<$lock<T>> {
+                &s.lock
+            }
+
+            /// Unlocks and returns the lock's `Arc`.
+            #[track_caller]
+            pub fn into_arc(s: Self) -> Arc<$lock<T>> {
+                let lock = Arc::clone(&s.lock);
+                drop(s);
+                lock
+            }
+
+            /// Unlocks fairly; the checker entry is released first.
+            #[track_caller]
+            pub fn unlock_fair(s: Self) {
+                let mut s = std::mem::ManuallyDrop::new(s);
+                let s = &mut *s;
+                s.recorded.release(&s.lock.map);
+                // SAFETY: `s` is never dropped, so the token is taken once, and
+                // it is this acquisition's state; the `Arc` is read out once.
+                unsafe {
+                    let token = std::mem::ManuallyDrop::take(&mut s.token);
+                    lock_api::RawRwLockFair::$unlk_fair(s.lock.inner.raw(), token);
+                    drop(std::ptr::read(&s.lock));
+                }
+            }
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> Drop for $arc<T> {
+            fn drop(&mut self) {
+                self.recorded.release(&self.lock.map);
+                // SAFETY: the token is this acquisition's state, taken once
+                // here (the guard is being dropped).
+                unsafe {
+                    let token = std::mem::ManuallyDrop::take(&mut self.token);
+                    lock_api::RawRwLock::$unlk(self.lock.inner.raw(), token);
+                }
+            }
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> Deref for $arc<T> {
+            type Target = T;
+            fn deref(&self) -> &T {
+                // SAFETY: the guard holds the lock, so no writer can access the data.
+                unsafe { &*self.lock.inner.data_ptr() }
+            }
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized + fmt::Debug> fmt::Debug for $arc<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&**self, f)
             }
         }
     };
@@ -862,6 +1012,8 @@ rwlock! {
     upgradable_guard: RwLockUpgradableReadGuard,
     mapped_read: MappedRwLockReadGuard,
     mapped_write: MappedRwLockWriteGuard,
+    arc_read: ArcRwLockReadGuard,
+    arc_write: ArcRwLockWriteGuard,
     raw: parking_lot::RawRwLock,
     read_mode: Mode::Read,
     read_doc: "Shared, non-recursive read, validated before blocking. It queues behind a waiting writer (parking_lot's `RwLock` is task-fair), so a thread that takes it twice can deadlock; the checker reports a second read of the same class.",
@@ -887,6 +1039,8 @@ rwlock! {
     upgradable_guard: RecursiveRwLockUpgradableReadGuard,
     mapped_read: MappedRecursiveRwLockReadGuard,
     mapped_write: MappedRecursiveRwLockWriteGuard,
+    arc_read: ArcRecursiveRwLockReadGuard,
+    arc_write: ArcRecursiveRwLockWriteGuard,
     raw: parking_lot::RawRwLockRecursive,
     read_mode: Mode::RecursiveRead,
     read_doc: "Shared, recursive read, validated before blocking: it waits only for a writer that holds the lock, never for a waiting one.",
