@@ -174,3 +174,23 @@ fn upgrade_cycle_through_with_upgraded_is_reported() {
     let found = reports_naming(&["withup::X", "withup::Y"]);
     assert!(!found.is_empty(), "{found:#?}");
 }
+
+#[test]
+fn mapped_guards_map_again() {
+    let m = Mutex::new((1, [2, 3]));
+    let pair = MutexGuard::map(m.lock(), |t| &mut t.1);
+    let e = lockdep::MappedMutexGuard::try_map_or_err(pair, |p| p.get_mut(5).ok_or(5));
+    let (pair, five) = e.err().expect("no index 5");
+    assert_eq!(five, 5);
+    let mut last = lockdep::MappedMutexGuard::map(pair, |p| &mut p[1]);
+    *last = 4;
+    assert!(m.is_held());
+    drop(last);
+    assert!(!m.is_held());
+    let l = RwLock::new(vec![1]);
+    let r = lockdep::RwLockReadGuard::map(l.read(), |v| v.as_slice());
+    let r = lockdep::MappedRwLockReadGuard::try_map(r, |s| s.first())
+        .ok()
+        .unwrap();
+    assert_eq!(*r, 1);
+}

@@ -82,3 +82,25 @@ fn unlock_fair_and_try_lock_from_another_thread() {
         s.spawn(|| assert_eq!(*m.try_lock().unwrap(), 1));
     });
 }
+
+#[test]
+fn bump_and_unlocked_follow_the_count() {
+    let m = ReentrantMutex::new(0);
+    let mut outer = m.lock();
+    {
+        let mut inner = m.lock();
+        ReentrantMutexGuard::bump(&mut inner);
+        ReentrantMutexGuard::unlocked(&mut inner, || assert!(m.is_owned_by_current_thread()));
+        assert!(m.is_held());
+    }
+    ReentrantMutexGuard::unlocked_fair(&mut outer, || {
+        assert!(!m.is_held() && !m.is_locked());
+        std::thread::scope(|s| {
+            s.spawn(|| *m.lock());
+        });
+    });
+    assert!(m.is_held());
+    ReentrantMutexGuard::bump(&mut outer);
+    drop(outer);
+    assert!(!m.is_held() && !m.is_locked());
+}

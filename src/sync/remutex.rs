@@ -289,6 +289,74 @@ impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
         lock_api::ReentrantMutexGuard::unlock_fair(inner);
     }
 
+    /// Temporarily unlocks to run `f` (one level: the mutex is really
+    /// released only if this is the thread's only guard), then locks again;
+    /// a re-acquisition that really takes the lock is validated.
+    #[track_caller]
+    pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
+        let at = Location::caller();
+        Self::around(
+            s,
+            at,
+            |g, f| lock_api::ReentrantMutexGuard::unlocked(g, f),
+            f,
+        )
+    }
+
+    /// As [`unlocked`](Self::unlocked), unlocking fairly.
+    #[track_caller]
+    pub fn unlocked_fair<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
+        let at = Location::caller();
+        Self::around(
+            s,
+            at,
+            |g, f| lock_api::ReentrantMutexGuard::unlocked_fair(g, f),
+            f,
+        )
+    }
+
+    /// Lets a waiting thread take the mutex (parking_lot's `bump`): to the
+    /// checker a release and a validated re-acquisition when this is the
+    /// thread's only guard, nothing otherwise.
+    #[track_caller]
+    pub fn bump(s: &mut Self) {
+        let at = Location::caller();
+        Self::around(
+            s,
+            at,
+            |g, f| {
+                lock_api::ReentrantMutexGuard::bump(g);
+                f()
+            },
+            || (),
+        )
+    }
+
+    fn around<U>(
+        s: &mut Self,
+        at: &'static Location<'static>,
+        how: impl FnOnce(&mut InnerGuard<'a, T>, &mut dyn FnMut() -> U) -> U,
+        f: impl FnOnce() -> U,
+    ) -> U {
+        let lock = s.lock;
+        let state = &lock.state;
+        state.exit();
+        let mut f = Some(f);
+        let mut relock = (false, false);
+        let out = how(&mut s.inner, &mut || {
+            let out = (f.take().expect("called once"))();
+            // Not `depth`: while the lock is really released, another thread
+            // may hold it and be counting.
+            let owned = lock.inner.is_owned_by_current_thread();
+            let yes =
+                !owned && engine::acquire(&state.map, Mode::Exclusive, 0, Flags::NONE, None, at);
+            relock = (owned, yes);
+            out
+        });
+        state.enter(relock.0, relock.1);
+        out
+    }
+
     fn into_parts(self) -> (&'a ReentrantMutex<T>, InnerGuard<'a, T>) {
         let this = std::mem::ManuallyDrop::new(self);
         // SAFETY: `this` is never used or dropped again, and `inner` is moved
