@@ -180,7 +180,9 @@ fn mapped_guards_map_again() {
     let m = Mutex::new((1, [2, 3]));
     let pair = MutexGuard::map(m.lock(), |t| &mut t.1);
     let e = lockdep::MappedMutexGuard::try_map_or_err(pair, |p| p.get_mut(5).ok_or(5));
-    let (pair, five) = e.err().expect("no index 5");
+    let Err((pair, five)) = e else {
+        panic!("no index 5")
+    };
     assert_eq!(five, 5);
     let mut last = lockdep::MappedMutexGuard::map(pair, |p| &mut p[1]);
     *last = 4;
