@@ -91,8 +91,9 @@ pub use report::{ProcessInfo, Report, ReportKind, reports};
 pub use snapshot::graph;
 #[cfg(feature = "arc_lock")]
 pub use sync::{
-    ArcFairMutexGuard, ArcMutexGuard, ArcRecursiveRwLockReadGuard, ArcRecursiveRwLockWriteGuard,
-    ArcRwLockReadGuard, ArcRwLockWriteGuard,
+    ArcFairMutexGuard, ArcMutexGuard, ArcRecursiveRwLockReadGuard,
+    ArcRecursiveRwLockUpgradableReadGuard, ArcRecursiveRwLockWriteGuard, ArcRwLockReadGuard,
+    ArcRwLockUpgradableReadGuard, ArcRwLockWriteGuard,
 };
 pub use sync::{
     Condvar, FairMutex, FairMutexGuard, MappedFairMutexGuard, MappedMutexGuard,

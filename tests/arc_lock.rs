@@ -65,3 +65,26 @@ fn arc_acquisitions_make_dependencies() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].kind, ReportKind::CircularDependency);
 }
+
+#[test]
+fn arc_upgradable_guards() {
+    use lockdep::ArcRwLockUpgradableReadGuard as U;
+    // parking_lot's test_issue_430, checked.
+    let lock = Arc::new(RwLock::new(0));
+    let mut rl = lock.upgradable_read_arc();
+    rl.with_upgraded(|v| *v += 1);
+    rl.with_upgraded(|v| *v += 1);
+    assert!(lock.is_held() && !lock.is_locked_exclusive());
+    let r2 = lock.try_read_arc().expect("upgradable admits readers");
+    let Err(rl) = U::try_upgrade(rl) else {
+        panic!("a reader is in")
+    };
+    drop(r2);
+    let w = U::upgrade(rl);
+    assert!(lock.is_locked_exclusive());
+    drop(w);
+    let r = U::downgrade(lock.try_upgradable_read_arc().unwrap());
+    assert_eq!(*r, 2);
+    drop(r);
+    assert!(!lock.is_held() && !lock.is_locked());
+}

@@ -14,13 +14,21 @@
 //! error spans) and counted as such, and the crate is built again; an import
 //! `lockdep` lacks is dropped from its `use` list. The verdict per file is
 //! printed, and the test fails if any parking_lot test fails or does not
-//! compile. It takes minutes (a cold build of the scratch crate), so it is
+//! compile (except the two listed in `CRATE_PRIVATE`, which cannot compile
+//! outside parking_lot). It takes minutes (a cold build of the scratch crate), so it is
 //! `#[ignore]`d: `cargo test --test parking_lot_suite -- --ignored --nocapture`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// Tests that call `pub(crate)` parking_lot API (`RawRwLock::has_parked_threads`):
+/// they cannot compile outside parking_lot, against parking_lot either.
+const CRATE_PRIVATE: [&str; 2] = [
+    "test_read_with_waiting_writer",
+    "recursive_read_with_waiting_writer",
+];
 
 const FILES: [&str; 6] = [
     "mutex",
@@ -315,7 +323,10 @@ fn parking_lot_unit_tests_pass_against_lockdep() {
                 format!("; not compiled: {:?}", v.not_compiled)
             },
         );
-        all_good &= v.failed.is_empty() && v.not_compiled.is_empty();
+        all_good &= v.failed.is_empty()
+            && v.not_compiled
+                .iter()
+                .all(|t| CRATE_PRIVATE.contains(&t.as_str()));
     }
     if !out.status.success() || !all_good {
         println!("{}", String::from_utf8_lossy(&out.stderr));

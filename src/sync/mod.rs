@@ -19,7 +19,8 @@ pub use mutex::{FairMutex, FairMutexGuard, Mutex, MutexGuard};
 pub use remutex::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
 #[cfg(feature = "arc_lock")]
 pub use rwlock::{
-    ArcRecursiveRwLockReadGuard, ArcRecursiveRwLockWriteGuard, ArcRwLockReadGuard,
+    ArcRecursiveRwLockReadGuard, ArcRecursiveRwLockUpgradableReadGuard,
+    ArcRecursiveRwLockWriteGuard, ArcRwLockReadGuard, ArcRwLockUpgradableReadGuard,
     ArcRwLockWriteGuard,
 };
 pub use rwlock::{

@@ -19,6 +19,12 @@ use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 #[cfg(feature = "arc_lock")]
 use std::sync::Arc;
+
+#[cfg(feature = "arc_lock")]
+use lock_api::{
+    RawRwLock as _, RawRwLockFair as _, RawRwLockTimed as _, RawRwLockUpgrade as _,
+    RawRwLockUpgradeFair as _, RawRwLockUpgradeTimed as _,
+};
 use std::time::{Duration, Instant};
 
 use crate::class::LockClass;
@@ -45,6 +51,7 @@ macro_rules! rwlock {
         mapped_write: $mapped_write:ident,
         arc_read: $arc_read:ident,
         arc_write: $arc_write:ident,
+        arc_upgradable: $arc_upg:ident,
         raw: $raw:ty,
         read_mode: $read_mode:expr,
         read_doc: $read_doc:literal,
@@ -707,12 +714,93 @@ macro_rules! rwlock {
             }
         }
 
-        rwlock!(@arc $lock, $arc_read, $raw, $read_mode, SharedGuard,
+        rwlock!(@arc $lock, $arc_read, $raw, $read_mode, lock_api::RawRwLock, SharedGuard,
             lock_shared, try_lock_shared, try_lock_shared_for, try_lock_shared_until,
             unlock_shared, unlock_shared_fair, read_arc, try_read_arc, try_read_arc_for, try_read_arc_until, "shared");
-        rwlock!(@arc $lock, $arc_write, $raw, Mode::Exclusive, ExclusiveGuard,
+        rwlock!(@arc $lock, $arc_write, $raw, Mode::Exclusive, lock_api::RawRwLock, ExclusiveGuard,
             lock_exclusive, try_lock_exclusive, try_lock_exclusive_for, try_lock_exclusive_until,
             unlock_exclusive, unlock_exclusive_fair, write_arc, try_write_arc, try_write_arc_for, try_write_arc_until, "exclusive");
+        rwlock!(@arc $lock, $arc_upg, $raw, Mode::Read, lock_api::RawRwLockUpgrade, UpgradableGuard,
+            lock_upgradable, try_lock_upgradable, try_lock_upgradable_for, try_lock_upgradable_until,
+            unlock_upgradable, unlock_upgradable_fair, upgradable_read_arc, try_upgradable_read_arc,
+            try_upgradable_read_arc_for, try_upgradable_read_arc_until, "upgradable");
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> $arc_upg<T> {
+            /// Takes the guard apart without unlocking.
+            fn into_parts(s: Self) -> (Arc<$lock<T>>, <$raw as lock_api::RawRwLockUpgrade>::UpgradableGuard, Recorded) {
+                let mut s = std::mem::ManuallyDrop::new(s);
+                let s = &mut *s;
+                // SAFETY: `s` is never dropped, so the token and the `Arc` are
+                // each moved out exactly once.
+                unsafe { (std::ptr::read(&s.lock), std::mem::ManuallyDrop::take(&mut s.token), s.recorded) }
+            }
+
+            /// Upgrades to a write, blocking until the readers leave: the read
+            /// is released and the write validated, as
+            #[doc = concat!("[`", stringify!($upg_guard), "::upgrade`].")]
+            #[track_caller]
+            pub fn upgrade(s: Self) -> $arc_write<T> {
+                let at = Location::caller();
+                let (lock, token, mut recorded) = Self::into_parts(s);
+                recorded.release(&lock.map);
+                let recorded = Recorded::new(engine::acquire(&lock.map, Mode::Exclusive, 0, Flags::NONE, None, at));
+                // SAFETY: `token` is this acquisition's upgradable state.
+                let token = unsafe { lock.inner.raw().upgrade(token) };
+                $arc_write::new(lock, token, recorded)
+            }
+
+            /// Attempts to upgrade without blocking; the held entry becomes
+            /// exclusive on success.
+            pub fn try_upgrade(s: Self) -> Result<$arc_write<T>, Self> {
+                let (lock, token, recorded) = Self::into_parts(s);
+                // SAFETY: `token` is this acquisition's upgradable state.
+                match unsafe { lock.inner.raw().try_upgrade(token) } {
+                    Ok(token) => {
+                        recorded.change_mode(&lock.map, Mode::Exclusive);
+                        Ok($arc_write::new(lock, token, recorded))
+                    }
+                    Err(token) => Err($arc_upg::new(lock, token, recorded)),
+                }
+            }
+
+            /// Turns it into a plain read (cannot block).
+            pub fn downgrade(s: Self) -> $arc_read<T> {
+                let (lock, token, recorded) = Self::into_parts(s);
+                if $read_mode != Mode::Read {
+                    recorded.change_mode(&lock.map, $read_mode);
+                }
+                // SAFETY: `token` is this acquisition's upgradable state.
+                let token = unsafe { lock_api::RawRwLockUpgradeDowngrade::downgrade_upgradable(lock.inner.raw(), token) };
+                $arc_read::new(lock, token, recorded)
+            }
+
+            /// Upgrades, runs `f`, and goes back to an upgradable read;
+            /// validated as [`upgrade`](Self::upgrade).
+            #[track_caller]
+            pub fn with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Ret {
+                let at = Location::caller();
+                let lock = Arc::clone(&self.lock);
+                self.recorded.release(&lock.map);
+                self.recorded = Recorded::new(engine::acquire(&lock.map, Mode::Exclusive, 0, Flags::NONE, None, at));
+                // SAFETY: the token is this acquisition's state; it is taken,
+                // upgraded, and put back downgraded before anything can see
+                // the slot empty: `f` cannot reach this guard, and a panic in
+                // `f` is caught and resumed only after the token is back.
+                unsafe {
+                    let token = std::mem::ManuallyDrop::take(&mut self.token);
+                    let raw = lock.inner.raw();
+                    let excl = raw.upgrade(token);
+                    let data = &mut *lock.inner.data_ptr();
+                    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(data)));
+                    let token = lock_api::RawRwLockUpgradeDowngrade::downgrade_to_upgradable(raw, excl);
+                    self.token = std::mem::ManuallyDrop::new(token);
+                    self.recorded.change_mode(&lock.map, Mode::Read);
+                    out.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                }
+            }
+        }
+
         #[cfg(feature = "arc_lock")]
         impl<T: ?Sized> DerefMut for $arc_write<T> {
             fn deref_mut(&mut self) -> &mut T {
@@ -731,7 +819,7 @@ macro_rules! rwlock {
     };
 
     // An `Arc` guard (feature `arc_lock`) and the four methods that make it.
-    (@arc $lock:ident, $arc:ident, $raw:ty, $mode:expr, $token:ident,
+    (@arc $lock:ident, $arc:ident, $raw:ty, $mode:expr, $tr:path, $token:ident,
         $lk:ident, $try_lk:ident, $try_for:ident, $try_until:ident,
         $unlk:ident, $unlk_fair:ident, $m:ident, $try_m:ident, $try_m_for:ident, $try_m_until:ident, $what:literal) => {
         #[cfg(feature = "arc_lock")]
@@ -744,7 +832,7 @@ macro_rules! rwlock {
                 let recorded = Recorded::new(self.map.lock($mode, 0, None));
                 // SAFETY: the raw lock is taken here and released exactly
                 // once, by the guard's `Drop` (or `unlock_fair`), with this token.
-                let token = lock_api::RawRwLock::$lk(unsafe { self.inner.raw() });
+                let token = unsafe { self.inner.raw() }.$lk();
                 $arc::new(Arc::clone(self), token, recorded)
             }
 
@@ -753,7 +841,7 @@ macro_rules! rwlock {
             pub fn $try_m(self: &Arc<Self>) -> Option<$arc<T>> {
                 let at = Location::caller();
                 // SAFETY: as in the blocking form.
-                let token = lock_api::RawRwLock::$try_lk(unsafe { self.inner.raw() })?;
+                let token = unsafe { self.inner.raw() }.$try_lk()?;
                 Some($arc::tried(self, token, at))
             }
 
@@ -762,7 +850,7 @@ macro_rules! rwlock {
             pub fn $try_m_for(self: &Arc<Self>, timeout: Duration) -> Option<$arc<T>> {
                 let at = Location::caller();
                 // SAFETY: as in the blocking form.
-                let token = lock_api::RawRwLockTimed::$try_for(unsafe { self.inner.raw() }, timeout)?;
+                let token = unsafe { self.inner.raw() }.$try_for(timeout)?;
                 Some($arc::tried(self, token, at))
             }
 
@@ -771,7 +859,7 @@ macro_rules! rwlock {
             pub fn $try_m_until(self: &Arc<Self>, deadline: Instant) -> Option<$arc<T>> {
                 let at = Location::caller();
                 // SAFETY: as in the blocking form.
-                let token = lock_api::RawRwLockTimed::$try_until(unsafe { self.inner.raw() }, deadline)?;
+                let token = unsafe { self.inner.raw() }.$try_until(deadline)?;
                 Some($arc::tried(self, token, at))
             }
         }
@@ -785,19 +873,19 @@ macro_rules! rwlock {
         #[clippy::has_significant_drop]
         pub struct $arc<T: ?Sized> {
             lock: Arc<$lock<T>>,
-            token: std::mem::ManuallyDrop<<$raw as lock_api::RawRwLock>::$token>,
+            token: std::mem::ManuallyDrop<<$raw as $tr>::$token>,
             recorded: Recorded,
         }
 
         #[cfg(feature = "arc_lock")]
         impl<T: ?Sized> $arc<T> {
-            fn new(lock: Arc<$lock<T>>, token: <$raw as lock_api::RawRwLock>::$token, recorded: Recorded) -> Self {
+            fn new(lock: Arc<$lock<T>>, token: <$raw as $tr>::$token, recorded: Recorded) -> Self {
                 $arc { lock, token: std::mem::ManuallyDrop::new(token), recorded }
             }
 
             fn tried(
                 lock: &Arc<$lock<T>>,
-                token: <$raw as lock_api::RawRwLock>::$token,
+                token: <$raw as $tr>::$token,
                 at: &'static Location<'static>,
             ) -> Self {
                 let recorded = Recorded::new(engine::acquire(&lock.map, $mode, 0, Flags::TRYLOCK, None, at));
@@ -827,7 +915,7 @@ macro_rules! rwlock {
                 // it is this acquisition's state; the `Arc` is read out once.
                 unsafe {
                     let token = std::mem::ManuallyDrop::take(&mut s.token);
-                    lock_api::RawRwLockFair::$unlk_fair(s.lock.inner.raw(), token);
+                    s.lock.inner.raw().$unlk_fair(token);
                     drop(std::ptr::read(&s.lock));
                 }
             }
@@ -841,7 +929,7 @@ macro_rules! rwlock {
                 // here (the guard is being dropped).
                 unsafe {
                     let token = std::mem::ManuallyDrop::take(&mut self.token);
-                    lock_api::RawRwLock::$unlk(self.lock.inner.raw(), token);
+                    self.lock.inner.raw().$unlk(token);
                 }
             }
         }
@@ -1014,6 +1102,7 @@ rwlock! {
     mapped_write: MappedRwLockWriteGuard,
     arc_read: ArcRwLockReadGuard,
     arc_write: ArcRwLockWriteGuard,
+    arc_upgradable: ArcRwLockUpgradableReadGuard,
     raw: parking_lot::RawRwLock,
     read_mode: Mode::Read,
     read_doc: "Shared, non-recursive read, validated before blocking. It queues behind a waiting writer (parking_lot's `RwLock` is task-fair), so a thread that takes it twice can deadlock; the checker reports a second read of the same class.",
@@ -1041,6 +1130,7 @@ rwlock! {
     mapped_write: MappedRecursiveRwLockWriteGuard,
     arc_read: ArcRecursiveRwLockReadGuard,
     arc_write: ArcRecursiveRwLockWriteGuard,
+    arc_upgradable: ArcRecursiveRwLockUpgradableReadGuard,
     raw: parking_lot::RawRwLockRecursive,
     read_mode: Mode::RecursiveRead,
     read_doc: "Shared, recursive read, validated before blocking: it waits only for a writer that holds the lock, never for a waiting one.",
