@@ -21,6 +21,9 @@ fn same_instance_again_is_a_count_not_a_report() {
     // Out of order: the outermost guard first; still held until the last.
     drop(a);
     assert!(m.is_held() && m.is_locked());
+    let Err((b, _)) = ReentrantMutexGuard::try_map_or_err(b, |_| Err::<&u8, _>(())) else {
+        panic!("mapping failed on purpose")
+    };
     let mapped = ReentrantMutexGuard::map(b, |cell| cell);
     drop(c);
     assert!(m.is_held());

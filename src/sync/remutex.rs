@@ -280,6 +280,25 @@ impl<'a, T: ?Sized> ReentrantMutexGuard<'a, T> {
         }
     }
 
+    /// As [`map`](Self::map) if `f` returns `Ok`; otherwise gives the guard
+    /// back with the error.
+    pub fn try_map_or_err<U: ?Sized, F, E>(
+        s: Self,
+        f: F,
+    ) -> Result<MappedReentrantMutexGuard<'a, U>, (Self, E)>
+    where
+        F: FnOnce(&T) -> Result<&U, E>,
+    {
+        let (lock, inner) = s.into_parts();
+        match lock_api::ReentrantMutexGuard::try_map_or_err(inner, f) {
+            Ok(inner) => Ok(MappedReentrantMutexGuard {
+                state: &lock.state,
+                inner,
+            }),
+            Err((inner, e)) => Err((ReentrantMutexGuard { lock, inner }, e)),
+        }
+    }
+
     /// Unlocks fairly (parking_lot's `unlock_fair`); the checker entry is
     /// released first if this is the thread's last guard.
     #[track_caller]
