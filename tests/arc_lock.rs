@@ -88,3 +88,17 @@ fn arc_upgradable_guards() {
     drop(r);
     assert!(!lock.is_held() && !lock.is_locked());
 }
+
+/// Compiles only if `T` is not `Sync` (two impls would apply otherwise).
+trait NotSync<A> {
+    fn check() {}
+}
+impl<T: ?Sized> NotSync<()> for T {}
+impl<T: ?Sized + Sync> NotSync<u8> for T {}
+
+#[test]
+fn an_arc_guard_of_non_sync_data_is_not_sync() {
+    // `Mutex<Cell<_>>` is `Sync`, but a shared guard would hand out `&Cell`.
+    <ArcMutexGuard<std::cell::Cell<u8>> as NotSync<_>>::check();
+    <lockdep::ArcFairMutexGuard<std::cell::Cell<u8>> as NotSync<_>>::check();
+}

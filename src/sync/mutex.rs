@@ -14,6 +14,20 @@ use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
 use crate::sync::mapped::{Mapped, MappedFairMutexGuard, MappedMutexGuard};
 
+/// A marker that is `Sync` exactly when `T` is, and always `Send`: an Arc
+/// guard owns an `Arc<Mutex<T>>` (`Sync` for any `T: Send`) but hands out
+/// `&T`, so sharing the guard must need `T: Sync`, as lock_api's guards do.
+#[cfg(feature = "arc_lock")]
+struct SyncIf<T: ?Sized>(std::marker::PhantomData<*const T>);
+
+// SAFETY: the marker holds no data; it only withholds `Sync` when `T` lacks it.
+#[cfg(feature = "arc_lock")]
+unsafe impl<T: ?Sized + Sync> Sync for SyncIf<T> {}
+
+// SAFETY: the marker holds no data; `Send` is decided by the other fields.
+#[cfg(feature = "arc_lock")]
+unsafe impl<T: ?Sized> Send for SyncIf<T> {}
+
 /// Generates a checked mutex type `$lock` over the raw mutex `$raw`, with its
 /// guard `$guard` and mapped guard `$mapped`.
 macro_rules! mutex {
@@ -325,12 +339,19 @@ macro_rules! mutex {
             lock: Arc<$lock<T>>,
             token: std::mem::ManuallyDrop<<$raw as lock_api::RawMutex>::Guard>,
             recorded: Recorded,
+            /// `Sync` only if `T` is: a shared guard hands out `&T`.
+            _sync: SyncIf<T>,
         }
 
         #[cfg(feature = "arc_lock")]
         impl<T: ?Sized> $arc<T> {
             fn new(lock: Arc<$lock<T>>, token: <$raw as lock_api::RawMutex>::Guard, recorded: Recorded) -> Self {
-                $arc { lock, token: std::mem::ManuallyDrop::new(token), recorded }
+                $arc {
+                    lock,
+                    token: std::mem::ManuallyDrop::new(token),
+                    recorded,
+                    _sync: SyncIf(std::marker::PhantomData),
+                }
             }
 
             /// The `Arc` of the mutex this guard holds.
