@@ -122,9 +122,18 @@ pub use lockdep_macros::{class, classes, test};
 pub use map::{LockMap, LockMapGuard, Mode};
 pub use report::{ProcessInfo, Report, ReportKind, reports};
 pub use snapshot::graph;
+#[cfg(feature = "arc_lock")]
 pub use sync::{
-    Condvar, LazyLock, MappedMutexGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard, Mutex,
-    MutexGuard, Once, OnceLock, OnceState, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard,
-    RwLockWriteGuard, RwSem, SeqCount, SeqCountWriteGuard, WaitTimeoutResult, const_mutex,
-    const_rwlock,
+    ArcFairMutexGuard, ArcMutexGuard, ArcRecursiveRwLockReadGuard,
+    ArcRecursiveRwLockUpgradableReadGuard, ArcRecursiveRwLockWriteGuard, ArcRwLockReadGuard,
+    ArcRwLockUpgradableReadGuard, ArcRwLockWriteGuard,
+};
+pub use sync::{
+    Condvar, FairMutex, FairMutexGuard, LazyLock, MappedFairMutexGuard, MappedMutexGuard,
+    MappedRecursiveRwLockReadGuard, MappedRecursiveRwLockWriteGuard, MappedReentrantMutexGuard,
+    MappedRwLockReadGuard, MappedRwLockWriteGuard, Mutex, MutexGuard, Once, OnceLock, OnceState,
+    RecursiveRwLock, RecursiveRwLockReadGuard, RecursiveRwLockUpgradableReadGuard,
+    RecursiveRwLockWriteGuard, ReentrantMutex, ReentrantMutexGuard, RwLock, RwLockReadGuard,
+    RwLockUpgradableReadGuard, RwLockWriteGuard, RwSem, SeqCount, SeqCountWriteGuard,
+    WaitTimeoutResult, const_mutex, const_rwlock,
 };

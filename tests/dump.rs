@@ -22,7 +22,9 @@ use std::thread;
 use common::is_child;
 use lockdep::dump::{DumpError, FORMAT, VERSION};
 use lockdep::report::LockRef;
-use lockdep::{DepType, Dump, LockClass, LockMap, Mode, Mutex, ReportKind, RwLock, SeqCount};
+use lockdep::{
+    DepType, Dump, LockClass, LockMap, Mode, Mutex, RecursiveRwLock, ReportKind, RwLock, SeqCount,
+};
 
 const SCHEMA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -207,7 +209,7 @@ fn child_abba() {
 /// Builds edges of several types without any report, then exits normally.
 fn clean_graph() {
     static OUTER: Mutex<u32> = Mutex::new(0);
-    static TABLE: RwLock<Vec<u8>> = RwLock::new(Vec::new());
+    static TABLE: RecursiveRwLock<Vec<u8>> = RecursiveRwLock::new(Vec::new());
     static INNER: LockClass = LockClass::new("dump::inner");
     static EXTRA: LockClass = LockClass::new("dump::extra");
     println!("CHILD-START");
@@ -217,7 +219,7 @@ fn clean_graph() {
     {
         let _o = OUTER.lock();
         println!("CHILD-LINE table_under_outer={}", line!() + 1);
-        let _t = TABLE.read_recursive(); // OUTER -(ER)-> TABLE
+        let _t = TABLE.read(); // OUTER -(ER)-> TABLE
     }
     {
         let _t = TABLE.read();
@@ -483,12 +485,12 @@ fn normal_exit_writes_the_graph_without_reports() {
         outer.key,
         format!("{}@{created}", std::any::type_name::<Mutex<u32>>())
     );
-    let table = class("RwLock<Vec<u8>> @ ");
+    let table = class("RecursiveRwLock<Vec<u8>> @ ");
     assert_eq!(
         table.key,
         format!(
             "{}@{}",
-            std::any::type_name::<RwLock<Vec<u8>>>(),
+            std::any::type_name::<RecursiveRwLock<Vec<u8>>>(),
             table.created.as_deref().unwrap()
         )
     );

@@ -189,7 +189,7 @@ fn nested_classes_and_nest_locks_lock() {
     rw.set_class(lockdep::class!("&off->rw2"));
     {
         let r1 = rw.read_nested(1);
-        let r2 = rw.read_recursive();
+        let r2 = rw.read();
         assert_eq!(*r1 + *r2, 10);
         assert!(rw.try_write().is_none());
     }

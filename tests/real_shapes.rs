@@ -338,8 +338,8 @@ fn shape2_asset_server_fixed_order_is_clean() {
 
 static S3_A: RwLock<u32> = RwLock::new(0);
 static S3_B: RwLock<u32> = RwLock::new(0);
-static S3_REC_A: RwLock<u32> = RwLock::new(0);
-static S3_REC_B: RwLock<u32> = RwLock::new(0);
+static S3_REC_A: lockdep::RecursiveRwLock<u32> = lockdep::RecursiveRwLock::new(0);
+static S3_REC_B: lockdep::RecursiveRwLock<u32> = lockdep::RecursiveRwLock::new(0);
 static S3_FIXED_A: RwLock<u32> = RwLock::new(0);
 static S3_FIXED_B: RwLock<u32> = RwLock::new(0);
 
@@ -385,14 +385,14 @@ fn shape3_same_cycle_with_recursive_reads_is_not_a_deadlock() {
     let names = [a.as_str(), b.as_str()];
 
     run_named("shape3-rec-ab", || {
-        let _a = S3_REC_A.read_recursive();
-        let _b = S3_REC_B.read_recursive();
+        let _a = S3_REC_A.read();
+        let _b = S3_REC_B.read();
     });
     run_named("shape3-rec-writer-a", || *S3_REC_A.write() += 1);
     run_named("shape3-rec-writer-b", || *S3_REC_B.write() += 1);
     run_named("shape3-rec-ba", || {
-        let _b = S3_REC_B.read_recursive();
-        let _a = S3_REC_A.read_recursive();
+        let _b = S3_REC_B.read();
+        let _a = S3_REC_A.read();
     });
 
     let g = lockdep::graph();

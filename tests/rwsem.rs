@@ -1,7 +1,7 @@
 //! Reader-writer locks and the kernel's recursive-read rules
 //! (kernel-lockdep.md §3, lockdep-design.rst "Recursive read locks").
 //!
-//! `RwLock::read_recursive` is a recursive reader (R, rwlock `read_lock`),
+//! `RecursiveRwLock::read` is a recursive reader (R, rwlock `read_lock`),
 //! `RwLock::read` a non-recursive reader (r, rwsem `down_read`), `write` and
 //! `Mutex::lock` writers (W). Each test uses its own named classes and only
 //! looks at the reports naming them.
@@ -11,7 +11,7 @@ use common::*;
 
 use std::sync::Arc;
 
-use lockdep::{DepType, LockClass, Mutex, Report, ReportKind, RwLock};
+use lockdep::{DepType, LockClass, Mutex, RecursiveRwLock, Report, ReportKind, RwLock};
 
 fn edge_types(from: &str, to: &str) -> Vec<DepType> {
     lockdep::graph()
@@ -29,21 +29,21 @@ fn edge_types(from: &str, to: &str) -> Vec<DepType> {
 fn recursive_read_abba_does_not_report() {
     static A: LockClass = LockClass::new("rrabba::A");
     static B: LockClass = LockClass::new("rrabba::B");
-    let a = Arc::new(RwLock::with_class(1u32, &A));
-    let b = Arc::new(RwLock::with_class(2u32, &B));
+    let a = Arc::new(RecursiveRwLock::with_class(1u32, &A));
+    let b = Arc::new(RecursiveRwLock::with_class(2u32, &B));
     {
         let (a, b) = (a.clone(), b.clone());
         run_named("rrabba-1", move || {
-            let ga = a.read_recursive();
-            let gb = b.read_recursive();
+            let ga = a.read();
+            let gb = b.read();
             assert_eq!(*ga + *gb, 3);
         });
     }
     {
         let (a, b) = (a.clone(), b.clone());
         run_named("rrabba-2", move || {
-            let gb = b.read_recursive();
-            let ga = a.read_recursive();
+            let gb = b.read();
+            let ga = a.read();
             assert_eq!(*ga + *gb, 3);
         });
     }
@@ -97,12 +97,12 @@ fn non_recursive_read_abba_reports() {
 fn rlock_abba1_read_lock_then_lock_vs_lock_then_write_lock_reports() {
     static X: LockClass = LockClass::new("rlock_ABBA1::X");
     static Y: LockClass = LockClass::new("rlock_ABBA1::Y");
-    let x = Arc::new(RwLock::with_class(0u32, &X));
+    let x = Arc::new(RecursiveRwLock::with_class(0u32, &X));
     let y = Arc::new(Mutex::with_class(0u32, &Y));
     {
         let (x, y) = (x.clone(), y.clone());
         run_named("rlock_ABBA1-t0", move || {
-            let _rx = x.read_recursive();
+            let _rx = x.read();
             let _wy = y.lock();
         });
     }
@@ -120,7 +120,7 @@ fn rlock_abba1_read_lock_then_lock_vs_lock_then_write_lock_reports() {
     assert_eq!(found[0].kind, ReportKind::CircularDependency);
     assert_eq!(found[0].classes(), ["rlock_ABBA1::Y", "rlock_ABBA1::X"]);
     assert_eq!(found[0].thread.name, "rlock_ABBA1-t1");
-    assert_eq!(*x.read_recursive(), 5);
+    assert_eq!(*x.read(), 5);
 }
 
 /// rlock_ABBA2: `RR(X); W(Y)` vs `W(Y); RR(X)` must not report:
@@ -130,12 +130,12 @@ fn rlock_abba1_read_lock_then_lock_vs_lock_then_write_lock_reports() {
 fn rlock_abba2_recursive_reader_on_both_sides_does_not_report() {
     static X: LockClass = LockClass::new("rlock_ABBA2::X");
     static Y: LockClass = LockClass::new("rlock_ABBA2::Y");
-    let x = Arc::new(RwLock::with_class(0u32, &X));
+    let x = Arc::new(RecursiveRwLock::with_class(0u32, &X));
     let y = Arc::new(Mutex::with_class(0u32, &Y));
     {
         let (x, y) = (x.clone(), y.clone());
         run_named("rlock_ABBA2-t0", move || {
-            let _rx = x.read_recursive();
+            let _rx = x.read();
             let _wy = y.lock();
         });
     }
@@ -143,7 +143,7 @@ fn rlock_abba2_recursive_reader_on_both_sides_does_not_report() {
         let (x, y) = (x.clone(), y.clone());
         run_named("rlock_ABBA2-t1", move || {
             let _wy = y.lock();
-            let _rx = x.read_recursive();
+            let _rx = x.read();
         });
     }
     assert_eq!(
@@ -194,14 +194,14 @@ fn rwsem_abba2_non_recursive_reader_reports() {
 fn rlock_abba2_reversed_order_does_not_report() {
     static X: LockClass = LockClass::new("rlock_ABBA2r::X");
     static Y: LockClass = LockClass::new("rlock_ABBA2r::Y");
-    let x = RwLock::with_class((), &X);
+    let x = RecursiveRwLock::with_class((), &X);
     let y = Mutex::with_class((), &Y);
     {
         let _wy = y.lock();
-        let _rx = x.read_recursive();
+        let _rx = x.read();
     }
     {
-        let _rx = x.read_recursive();
+        let _rx = x.read();
         let _wy = y.lock();
     }
     assert!(lockdep::graph().has_edge("rlock_ABBA2r::X", "rlock_ABBA2r::Y"));
@@ -218,10 +218,10 @@ fn recursive_read_followed_by_writer_hop_reports() {
     static X: LockClass = LockClass::new("rrw::X");
     static Y: LockClass = LockClass::new("rrw::Y");
     let x = RwLock::with_class((), &X);
-    let y = RwLock::with_class((), &Y);
+    let y = RecursiveRwLock::with_class((), &Y);
     {
         let _wx = x.write();
-        let _ry = y.read_recursive();
+        let _ry = y.read();
     }
     assert!(reports_naming(&["rrw::X", "rrw::Y"]).is_empty());
     {
@@ -262,16 +262,18 @@ fn read_then_read_of_one_class_is_recursive_locking() {
 fn read_then_recursive_read_of_one_class_does_not_report() {
     static C: LockClass = LockClass::new("rr_same::read-rread");
     let l1 = RwLock::with_class(1, &C);
-    let l2 = RwLock::with_class(2, &C);
+    let l2 = RecursiveRwLock::with_class(2, &C);
+    let l3 = RecursiveRwLock::with_class(1, &C);
     {
         let g1 = l1.read();
-        let g2 = l2.read_recursive();
+        let g2 = l2.read();
         assert_eq!(*g1 + *g2, 3);
     }
-    // The same object twice, too (the lock underneath allows it).
+    // Another recursive lock of the class (a task-fair `RwLock` cannot be
+    // read twice by one thread: a waiting writer would deadlock it).
     {
         let g1 = l1.read();
-        let g1b = l1.read_recursive();
+        let g1b = l3.read();
         assert_eq!(*g1 + *g1b, 2);
     }
     let found = reports_naming(&["rr_same::read-rread"]);
@@ -283,10 +285,10 @@ fn read_then_recursive_read_of_one_class_does_not_report() {
 fn recursive_read_then_read_of_one_class_is_recursive_locking() {
     // RR;R is not exempt: the second reader is non-recursive.
     static C: LockClass = LockClass::new("rr_same::rread-read");
-    let l1 = RwLock::with_class((), &C);
+    let l1 = RecursiveRwLock::with_class((), &C);
     let l2 = RwLock::with_class((), &C);
     {
-        let _g1 = l1.read_recursive();
+        let _g1 = l1.read();
         let _g2 = l2.read();
     }
     let found = reports_naming(&["rr_same::rread-read"]);
@@ -307,10 +309,10 @@ fn recursive_read_then_read_of_one_class_is_recursive_locking() {
 fn write_then_recursive_read_of_one_class_is_recursive_locking() {
     static C: LockClass = LockClass::new("rr_same::write-rread");
     let l1 = RwLock::with_class((), &C);
-    let l2 = RwLock::with_class((), &C);
+    let l2 = RecursiveRwLock::with_class((), &C);
     {
         let _g1 = l1.write();
-        let _g2 = l2.read_recursive();
+        let _g2 = l2.read();
     }
     let found = reports_naming(&["rr_same::write-rread"]);
     assert_eq!(found.len(), 1, "{found:#?}");
@@ -324,11 +326,11 @@ fn write_then_recursive_read_of_one_class_is_recursive_locking() {
 #[test]
 fn recursive_read_then_recursive_read_of_one_class_does_not_report() {
     static C: LockClass = LockClass::new("rr_same::rread-rread");
-    let l1 = RwLock::with_class((), &C);
-    let l2 = RwLock::with_class((), &C);
+    let l1 = RecursiveRwLock::with_class((), &C);
+    let l2 = RecursiveRwLock::with_class((), &C);
     {
-        let _g1 = l1.read_recursive();
-        let _g2 = l2.read_recursive();
+        let _g1 = l1.read();
+        let _g2 = l2.read();
     }
     assert!(reports_naming(&["rr_same::rread-rread"]).is_empty());
 }
@@ -341,13 +343,13 @@ fn downgraded_write_is_held_as_a_reader() {
     // another object of the same class is allowed (R held, RR new).
     static C: LockClass = LockClass::new("rwdown::C");
     let l1 = RwLock::with_class(0u32, &C);
-    let l2 = RwLock::with_class(0u32, &C);
+    let l2 = RecursiveRwLock::with_class(0u32, &C);
     {
         let mut w = l1.write();
         *w = 9;
         let r = lockdep::RwLockWriteGuard::downgrade(w);
         assert!(l1.is_held());
-        let r2 = l2.read_recursive();
+        let r2 = l2.read();
         assert_eq!(*r + *r2, 9);
     }
     assert!(!l1.is_held() && !l2.is_held());
@@ -387,24 +389,24 @@ fn three_thread_cycle(prefix: &'static str, recursive: bool) -> Vec<Report> {
         (),
         LockClass::new_dynamic(format!("{prefix}::A")),
     ));
-    let b = Arc::new(RwLock::with_class(
-        (),
-        LockClass::new_dynamic(format!("{prefix}::B")),
-    ));
+    // B is read recursively or not: two locks of one class, one of each kind.
+    let b_class = LockClass::new_dynamic(format!("{prefix}::B"));
+    let b = Arc::new(RwLock::with_class((), b_class));
+    let b_rec = Arc::new(RecursiveRwLock::with_class((), b_class));
     let c = Arc::new(RwLock::with_class(
         (),
         LockClass::new_dynamic(format!("{prefix}::C")),
     ));
     {
         // W(A); RR(B) or R(B)
-        let (a, b) = (a.clone(), b.clone());
+        let (a, b, b_rec) = (a.clone(), b.clone(), b_rec.clone());
         run_named(&format!("{prefix}-t0"), move || {
             let _wa = a.write();
-            let _rb = if recursive {
-                b.read_recursive()
+            if recursive {
+                let _rb = b_rec.read();
             } else {
-                b.read()
-            };
+                let _rb = b.read();
+            }
         });
     }
     {
@@ -463,13 +465,13 @@ fn three_class_cycle_through_non_recursive_reader_reports() {
 fn rlock_chaincache_abba1_chain_cache_keys_on_read_vs_write() {
     static X: LockClass = LockClass::new("chaincache::X");
     static Y: LockClass = LockClass::new("chaincache::Y");
-    let x = Arc::new(RwLock::with_class((), &X));
+    let x = Arc::new(RecursiveRwLock::with_class((), &X));
     let y = Arc::new(Mutex::with_class((), &Y));
     let names = ["chaincache::X", "chaincache::Y"];
     {
         let (x, y) = (x.clone(), y.clone());
         run_named("chaincache-t0", move || {
-            let _rx = x.read_recursive();
+            let _rx = x.read();
             let _wy = y.lock();
         });
     }
@@ -477,7 +479,7 @@ fn rlock_chaincache_abba1_chain_cache_keys_on_read_vs_write() {
         let (x, y) = (x.clone(), y.clone());
         run_named("chaincache-t1", move || {
             let _wy = y.lock();
-            let _rx = x.read_recursive();
+            let _rx = x.read();
         });
     }
     assert!(reports_naming(&names).is_empty());
@@ -508,11 +510,11 @@ fn held_recursive_read_does_not_stop_the_edge_walk() {
     static B: LockClass = LockClass::new("rrwalk::B");
     static C: LockClass = LockClass::new("rrwalk::C");
     let a = Mutex::with_class((), &A);
-    let b = RwLock::with_class((), &B);
+    let b = RecursiveRwLock::with_class((), &B);
     let c = Mutex::with_class((), &C);
     {
         let _ga = a.lock();
-        let _rb = b.read_recursive();
+        let _rb = b.read();
         let _gc = c.lock();
     }
     assert_eq!(edge_types("rrwalk::A", "rrwalk::B"), [DepType::ER]);

@@ -66,12 +66,16 @@ fn rwlock_guards_move_downgrade_and_drop_on_another_thread() {
         });
     });
     assert!(!l.is_held());
+    // A second read by this thread: of another (recursive) lock of the
+    // class, since the task-fair `RwLock` must not be read twice by one thread.
+    let l2 = lockdep::RecursiveRwLock::with_class(0u32, &L);
     let r1 = l.read();
-    let r2 = l.read_recursive();
+    let r2 = l2.read();
     thread::scope(|s| {
         s.spawn(move || drop(r2));
     });
     assert!(l.is_held(), "r1 is still held by this thread");
+    assert!(!l2.is_held());
     drop(r1);
     assert!(!l.is_held());
     assert!(reports_naming(&["sg::rw"]).is_empty());

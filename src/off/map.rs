@@ -170,7 +170,9 @@ impl LockMap {
 }
 
 // What the one-time-initialisation wrappers (src/sync/once.rs, compiled in
-// this build too) ask a map: every call does nothing.
+// this build too) ask a map: every call does nothing. (`L` mirrors the
+// checked build's signature, which names the lock's type in its class.)
+#[allow(clippy::extra_unused_type_parameters)]
 impl LockMap {
     /// A map for a lock of type `L` built at the caller's site (no class here).
     #[track_caller]
@@ -194,7 +196,12 @@ impl LockMap {
 
     /// Records nothing.
     #[inline(always)]
-    pub(crate) fn release_if_at(&self, _recorded: bool, _at: &'static std::panic::Location<'static>) {}
+    pub(crate) fn release_if_at(
+        &self,
+        _recorded: bool,
+        _at: &'static std::panic::Location<'static>,
+    ) {
+    }
 }
 
 // What the engine asks a map. The engine is compiled in this build too (its

@@ -33,9 +33,9 @@ pub use std::sync::{Arc, Barrier, BarrierWaitResult, OnceState, Weak, atomic, mp
 /// against this build's zero-sized `LockMap`, so it records nothing.
 #[path = "../stdsync/once.rs"]
 mod once;
-pub use once::Once;
 #[allow(deprecated)]
 pub use once::ONCE_INIT;
+pub use once::Once;
 
 /// std's `OnceLock` and `LazyLock`: the same types as [`crate::OnceLock`] and [`crate::LazyLock`].
 pub use crate::sync::{LazyLock, OnceLock};

@@ -64,12 +64,92 @@ impl<G: Deref<Target: fmt::Display>> fmt::Display for Mapped<'_, G> {
 /// A guard for a part of the data of a [`Mutex`](crate::Mutex), from [`MutexGuard::map`](crate::MutexGuard::map).
 pub type MappedMutexGuard<'a, U> = Mapped<'a, parking_lot::MappedMutexGuard<'a, U>>;
 
+/// A guard for a part of the data of a [`FairMutex`](crate::FairMutex), from
+/// [`FairMutexGuard::map`](crate::FairMutexGuard::map).
+pub type MappedFairMutexGuard<'a, U> =
+    Mapped<'a, lock_api::MappedMutexGuard<'a, parking_lot::RawFairMutex, U>>;
+
 /// A shared guard for a part of the data of a [`RwLock`](crate::RwLock), from
 /// [`RwLockReadGuard::map`](crate::RwLockReadGuard::map).
 pub type MappedRwLockReadGuard<'a, U> =
-    Mapped<'a, lock_api::MappedRwLockReadGuard<'a, parking_lot::RawRwLockRecursive, U>>;
+    Mapped<'a, lock_api::MappedRwLockReadGuard<'a, parking_lot::RawRwLock, U>>;
 
 /// An exclusive guard for a part of the data of a [`RwLock`](crate::RwLock),
 /// from [`RwLockWriteGuard::map`](crate::RwLockWriteGuard::map).
 pub type MappedRwLockWriteGuard<'a, U> =
+    Mapped<'a, lock_api::MappedRwLockWriteGuard<'a, parking_lot::RawRwLock, U>>;
+
+/// A shared guard for a part of the data of a
+/// [`RecursiveRwLock`](crate::RecursiveRwLock), from
+/// [`RecursiveRwLockReadGuard::map`](crate::RecursiveRwLockReadGuard::map).
+pub type MappedRecursiveRwLockReadGuard<'a, U> =
+    Mapped<'a, lock_api::MappedRwLockReadGuard<'a, parking_lot::RawRwLockRecursive, U>>;
+
+/// An exclusive guard for a part of the data of a
+/// [`RecursiveRwLock`](crate::RecursiveRwLock), from
+/// [`RecursiveRwLockWriteGuard::map`](crate::RecursiveRwLockWriteGuard::map).
+pub type MappedRecursiveRwLockWriteGuard<'a, U> =
     Mapped<'a, lock_api::MappedRwLockWriteGuard<'a, parking_lot::RawRwLockRecursive, U>>;
+
+impl<'a, G> Mapped<'a, G> {
+    /// Takes the guard apart without releasing anything.
+    fn into_parts(self) -> (G, &'a LockMap, Recorded) {
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, and `inner` is moved
+        // out exactly once; the other fields are `Copy`.
+        let inner = unsafe { std::ptr::read(&this.inner) };
+        (inner, this.map, this.recorded)
+    }
+}
+
+/// `map`, `try_map` and `try_map_or_err` on a mapped guard, as lock_api has
+/// them: the lock stays held, and on the held-lock stack, until the new
+/// mapped guard drops.
+macro_rules! remap {
+    ($guard:ident, $raw:path $(, $mut:tt)?) => {
+        impl<'a, R: $raw + 'a, U: ?Sized + 'a> Mapped<'a, lock_api::$guard<'a, R, U>> {
+            /// A guard for a part of this part of the locked data.
+            pub fn map<V: ?Sized, F>(s: Self, f: F) -> Mapped<'a, lock_api::$guard<'a, R, V>>
+            where
+                F: FnOnce(& $($mut)? U) -> & $($mut)? V,
+            {
+                let (inner, map, recorded) = s.into_parts();
+                Mapped::new(lock_api::$guard::map(inner, f), map, recorded)
+            }
+
+            /// As `map` if `f` returns `Some`; otherwise gives the guard back.
+            pub fn try_map<V: ?Sized, F>(
+                s: Self,
+                f: F,
+            ) -> Result<Mapped<'a, lock_api::$guard<'a, R, V>>, Self>
+            where
+                F: FnOnce(& $($mut)? U) -> Option<& $($mut)? V>,
+            {
+                let (inner, map, recorded) = s.into_parts();
+                match lock_api::$guard::try_map(inner, f) {
+                    Ok(inner) => Ok(Mapped::new(inner, map, recorded)),
+                    Err(inner) => Err(Mapped::new(inner, map, recorded)),
+                }
+            }
+
+            /// As `map` if `f` returns `Ok`; otherwise gives the guard back with the error.
+            pub fn try_map_or_err<V: ?Sized, F, E>(
+                s: Self,
+                f: F,
+            ) -> Result<Mapped<'a, lock_api::$guard<'a, R, V>>, (Self, E)>
+            where
+                F: FnOnce(& $($mut)? U) -> Result<& $($mut)? V, E>,
+            {
+                let (inner, map, recorded) = s.into_parts();
+                match lock_api::$guard::try_map_or_err(inner, f) {
+                    Ok(inner) => Ok(Mapped::new(inner, map, recorded)),
+                    Err((inner, e)) => Err((Mapped::new(inner, map, recorded), e)),
+                }
+            }
+        }
+    };
+}
+
+remap!(MappedMutexGuard, lock_api::RawMutex, mut);
+remap!(MappedRwLockReadGuard, lock_api::RawRwLock);
+remap!(MappedRwLockWriteGuard, lock_api::RawRwLock, mut);

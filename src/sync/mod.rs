@@ -5,14 +5,31 @@ pub(crate) mod condvar;
 pub(crate) mod mapped;
 pub(crate) mod mutex;
 pub(crate) mod once;
+pub(crate) mod remutex;
 pub(crate) mod rwlock;
 pub(crate) mod seqcount;
 
 pub use condvar::{Condvar, WaitTimeoutResult};
-pub use mapped::{Mapped, MappedMutexGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard};
-pub use mutex::{Mutex, MutexGuard};
+pub use mapped::{
+    Mapped, MappedFairMutexGuard, MappedMutexGuard, MappedRecursiveRwLockReadGuard,
+    MappedRecursiveRwLockWriteGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard,
+};
+#[cfg(feature = "arc_lock")]
+pub use mutex::{ArcFairMutexGuard, ArcMutexGuard};
+pub use mutex::{FairMutex, FairMutexGuard, Mutex, MutexGuard};
 pub use once::{LazyLock, Once, OnceLock, OnceState};
-pub use rwlock::{RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard, RwSem};
+pub use remutex::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
+#[cfg(feature = "arc_lock")]
+pub use rwlock::{
+    ArcRecursiveRwLockReadGuard, ArcRecursiveRwLockUpgradableReadGuard,
+    ArcRecursiveRwLockWriteGuard, ArcRwLockReadGuard, ArcRwLockUpgradableReadGuard,
+    ArcRwLockWriteGuard,
+};
+pub use rwlock::{
+    RecursiveRwLock, RecursiveRwLockReadGuard, RecursiveRwLockUpgradableReadGuard,
+    RecursiveRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard,
+    RwLockWriteGuard, RwSem,
+};
 pub use seqcount::{SeqCount, SeqCountWriteGuard};
 
 /// A new mutex in a `const` context (parking_lot's `const_mutex`); its class

@@ -1,279 +1,676 @@
-//! [`Mutex`]: `parking_lot::Mutex` with lock-dependency checking.
+//! [`Mutex`] and [`FairMutex`]: `parking_lot::Mutex` and
+//! `parking_lot::FairMutex` with lock-dependency checking. Both are generated
+//! from one body by the `mutex!` macro below; the checker treats them alike.
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
+#[cfg(feature = "arc_lock")]
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::class::LockClass;
 use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
-use crate::sync::mapped::{Mapped, MappedMutexGuard};
+use crate::sync::mapped::{Mapped, MappedFairMutexGuard, MappedMutexGuard};
 
-/// A mutual-exclusion lock: `parking_lot::Mutex` plus a [`LockMap`].
-///
-/// Same methods and guard behaviour as `parking_lot::Mutex`. Each blocking
-/// acquisition is validated *before* it blocks (so the report is printed even
-/// if the program then really deadlocks); trylocks and timed locks are
-/// recorded after they succeed and never validated as the new lock.
-///
-/// The lock's class is the source location of [`Mutex::new`]'s caller, or a
-/// named [`LockClass`] with [`Mutex::with_class`].
-///
-/// ```
-/// use lockdep::Mutex;
-/// let m = Mutex::new(5);
-/// *m.lock() += 1;
-/// assert_eq!(*m.lock(), 6);
-/// ```
-pub struct Mutex<T: ?Sized> {
-    map: LockMap,
-    inner: parking_lot::Mutex<T>,
+/// A marker that is `Sync` exactly when `T` is, and always `Send`: an Arc
+/// guard owns an `Arc<Mutex<T>>` (`Sync` for any `T: Send`) but hands out
+/// `&T`, so sharing the guard must need `T: Sync`, as lock_api's guards do.
+#[cfg(feature = "arc_lock")]
+struct SyncIf<T: ?Sized>(std::marker::PhantomData<*const T>);
+
+// SAFETY: the marker holds no data; it only withholds `Sync` when `T` lacks it.
+#[cfg(feature = "arc_lock")]
+unsafe impl<T: ?Sized + Sync> Sync for SyncIf<T> {}
+
+// SAFETY: the marker holds no data; `Send` is decided by the other fields.
+#[cfg(feature = "arc_lock")]
+unsafe impl<T: ?Sized> Send for SyncIf<T> {}
+
+/// Generates a checked mutex type `$lock` over the raw mutex `$raw`, with its
+/// guard `$guard` and mapped guard `$mapped`.
+macro_rules! mutex {
+    (
+        $(#[$doc:meta])*
+        lock: $lock:ident,
+        guard: $guard:ident,
+        mapped: $mapped:ident,
+        arc_guard: $arc:ident,
+        raw: $raw:ty,
+    ) => {
+        $(#[$doc])*
+        pub struct $lock<T: ?Sized> {
+            map: LockMap,
+            inner: lock_api::Mutex<$raw, T>,
+        }
+
+        impl<T> $lock<T> {
+            /// A new unlocked mutex whose class is the caller's source location.
+            #[track_caller]
+            pub const fn new(value: T) -> $lock<T> {
+                $lock {
+                    map: LockMap::at_caller_for::<Self>(),
+                    inner: lock_api::Mutex::new(value),
+                }
+            }
+
+            /// A new unlocked mutex in the named class `class`.
+            #[track_caller]
+            pub const fn with_class(value: T, class: &'static LockClass) -> $lock<T> {
+                $lock {
+                    map: LockMap::with_class(class),
+                    inner: lock_api::Mutex::new(value),
+                }
+            }
+
+            /// Consumes the mutex, returning the data. Dropping a mutex this
+            /// thread still holds (after `mem::forget` of a guard) reports
+            /// *held lock freed*.
+            pub fn into_inner(self) -> T {
+                let $lock { map, inner } = self;
+                drop(map);
+                inner.into_inner()
+            }
+        }
+
+        impl<T: ?Sized> $lock<T> {
+            /// Acquires the mutex, blocking until it is available.
+            ///
+            /// # Lock dependency tracking
+            /// Validated against the locks this thread holds before blocking: a
+            /// new dependency that closes a strong cycle, or a second lock of
+            /// the same class, is reported.
+            #[track_caller]
+            pub fn lock(&self) -> $guard<'_, T> {
+                self.lock_nested(0)
+            }
+
+            /// As [`lock`](Self::lock), in subclass `subclass` (0..=7): for
+            /// taking two locks of one class in a fixed order (the kernel's
+            /// `mutex_lock_nested`).
+            #[track_caller]
+            pub fn lock_nested(&self, subclass: u8) -> $guard<'_, T> {
+                let recorded = Recorded::new(self.map.lock(Mode::Exclusive, subclass, None));
+                $guard {
+                    lock: self,
+                    inner: self.inner.lock(),
+                    recorded,
+                    subclass,
+                    nest: None,
+                }
+            }
+
+            /// As [`lock`](Self::lock), declaring that the held lock `nest`
+            /// serialises every acquisition of this class (the kernel's
+            /// `mutex_lock_nest_lock`): several locks of this class may then be
+            /// held at once, in any order.
+            #[track_caller]
+            pub fn lock_nest_lock<'a>(&'a self, nest: &'a LockMap) -> $guard<'a, T> {
+                let recorded = Recorded::new(self.map.lock(Mode::Exclusive, 0, Some(nest)));
+                $guard {
+                    lock: self,
+                    inner: self.inner.lock(),
+                    recorded,
+                    subclass: 0,
+                    nest: Some(nest),
+                }
+            }
+
+            /// Attempts to acquire the mutex without blocking (recorded as a trylock).
+            #[track_caller]
+            pub fn try_lock(&self) -> Option<$guard<'_, T>> {
+                let at = Location::caller();
+                self.inner.try_lock().map(|inner| self.tried(inner, at))
+            }
+
+            /// Attempts to acquire the mutex, giving up after `timeout`. A timed
+            /// lock cannot wait forever, so the checker treats it like a trylock.
+            #[track_caller]
+            pub fn try_lock_for(&self, timeout: Duration) -> Option<$guard<'_, T>> {
+                let at = Location::caller();
+                self.inner.try_lock_for(timeout).map(|inner| self.tried(inner, at))
+            }
+
+            /// Attempts to acquire the mutex, giving up at `deadline` (treated
+            /// like a trylock).
+            #[track_caller]
+            pub fn try_lock_until(&self, deadline: Instant) -> Option<$guard<'_, T>> {
+                let at = Location::caller();
+                self.inner.try_lock_until(deadline).map(|inner| self.tried(inner, at))
+            }
+
+            fn tried<'a>(
+                &'a self,
+                inner: lock_api::MutexGuard<'a, $raw, T>,
+                at: &'static Location<'static>,
+            ) -> $guard<'a, T> {
+                let recorded = Recorded::new(engine::acquire(
+                    &self.map,
+                    Mode::Exclusive,
+                    0,
+                    Flags::TRYLOCK,
+                    None,
+                    at,
+                ));
+                $guard {
+                    lock: self,
+                    inner,
+                    recorded,
+                    subclass: 0,
+                    nest: None,
+                }
+            }
+
+            /// A guard for a mutex this thread locked through [`raw`](Self::raw)
+            /// (parking_lot's `make_guard_unchecked`). The checker records it
+            /// now, as a trylock: the lock is already held, nothing is waited for.
+            ///
+            /// # Safety
+            /// As parking_lot's: the current thread holds the lock with the
+            /// acquisition state `guard`, and no other guard for it exists.
+            #[track_caller]
+            pub unsafe fn make_guard_unchecked(
+                &self,
+                guard: <$raw as lock_api::RawMutex>::Guard,
+            ) -> $guard<'_, T> {
+                // SAFETY: forwarded; the caller upholds the contract.
+                let inner = unsafe { self.inner.make_guard_unchecked(guard) };
+                self.tried(inner, Location::caller())
+            }
+
+            /// Mutable access without locking (the borrow checker proves exclusivity).
+            pub fn get_mut(&mut self) -> &mut T {
+                self.inner.get_mut()
+            }
+
+            /// Is the mutex currently locked (by any thread)?
+            pub fn is_locked(&self) -> bool {
+                self.inner.is_locked()
+            }
+
+            /// Does the current thread hold this mutex (as the checker sees it)?
+            pub fn is_held(&self) -> bool {
+                self.map.is_held()
+            }
+
+            /// The checker's handle for this lock, e.g. to name it as a nest lock.
+            pub const fn lock_map(&self) -> &LockMap {
+                &self.map
+            }
+
+            /// A raw pointer to the data (parking_lot's `data_ptr`). Accesses
+            /// through it are not seen by the checker.
+            pub const fn data_ptr(&self) -> *mut T {
+                self.inner.data_ptr()
+            }
+
+            /// The raw mutex underneath (parking_lot's `raw`). Locking or
+            /// unlocking it directly bypasses the checker entirely (use
+            /// [`make_guard_unchecked`](Self::make_guard_unchecked) or
+            /// [`LockMap`] events to tell it).
+            ///
+            /// # Safety
+            /// As parking_lot's `raw`: operations on the raw lock must keep
+            /// every live guard and reference to the data valid.
+            pub unsafe fn raw(&self) -> &$raw {
+                // SAFETY: forwarded; the caller upholds `raw`'s contract.
+                unsafe { self.inner.raw() }
+            }
+
+            /// Forcibly unlocks a mutex whose guard was forgotten (parking_lot's
+            /// `force_unlock`), and tells the checker: this thread's entry for
+            /// the mutex is released, as when the guard drops. This is the sound
+            /// choice: the forgotten guard left the entry on the held stack,
+            /// and only this call can take it off. A mutex this thread does not
+            /// hold in the checker's view (taken through `raw`, or while
+            /// checking was off) gives a *bad unlock balance* report.
+            ///
+            /// # Safety
+            /// As parking_lot's: the current thread holds the lock with the
+            /// acquisition state `guard`, and no live guard will unlock it.
+            #[track_caller]
+            pub unsafe fn force_unlock(&self, guard: <$raw as lock_api::RawMutex>::Guard) {
+                self.map.unlock();
+                // SAFETY: forwarded; the caller upholds the contract.
+                unsafe { self.inner.force_unlock(guard) }
+            }
+
+            /// As [`force_unlock`](Self::force_unlock), unlocking fairly.
+            ///
+            /// # Safety
+            /// As [`force_unlock`](Self::force_unlock).
+            #[track_caller]
+            pub unsafe fn force_unlock_fair(&self, guard: <$raw as lock_api::RawMutex>::Guard) {
+                self.map.unlock();
+                // SAFETY: forwarded; the caller upholds the contract.
+                unsafe { self.inner.force_unlock_fair(guard) }
+            }
+        }
+
+        /// Serializes the data with the lock taken, as parking_lot does
+        /// (feature `serde`): a blocking acquisition, validated like `lock`.
+        #[cfg(feature = "serde")]
+        impl<T: ?Sized + serde::Serialize> serde::Serialize for $lock<T> {
+            #[track_caller]
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                self.lock().serialize(serializer)
+            }
+        }
+
+        /// Deserializes the data into a new unlocked lock (feature `serde`);
+        /// its class is the site of the `deserialize` call.
+        #[cfg(feature = "serde")]
+        impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for $lock<T> {
+            #[track_caller]
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = T::deserialize(deserializer)?;
+                Ok($lock::new(value))
+            }
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> $lock<T> {
+            /// As [`lock`](Self::lock), through an `Arc`: the guard owns a
+            /// clone of the `Arc` and has no lifetime (parking_lot's
+            /// `lock_arc`, feature `arc_lock`). Validated before blocking; the
+            /// checker entry is released when the guard drops.
+            #[track_caller]
+            pub fn lock_arc(self: &Arc<Self>) -> $arc<T> {
+                let recorded = Recorded::new(self.map.lock(Mode::Exclusive, 0, None));
+                // SAFETY: the raw lock is taken here and released exactly once,
+                // by the guard's `Drop` (or `unlock_fair`), with this token.
+                let token = lock_api::RawMutex::lock(unsafe { self.inner.raw() });
+                $arc::new(Arc::clone(self), token, recorded)
+            }
+
+            /// As [`try_lock`](Self::try_lock), through an `Arc` (a trylock).
+            #[track_caller]
+            pub fn try_lock_arc(self: &Arc<Self>) -> Option<$arc<T>> {
+                let at = Location::caller();
+                // SAFETY: as in `lock_arc`.
+                let token = lock_api::RawMutex::try_lock(unsafe { self.inner.raw() })?;
+                Some(self.arc_tried(token, at))
+            }
+
+            /// As [`try_lock_for`](Self::try_lock_for), through an `Arc` (a trylock).
+            #[track_caller]
+            pub fn try_lock_arc_for(self: &Arc<Self>, timeout: Duration) -> Option<$arc<T>> {
+                let at = Location::caller();
+                // SAFETY: as in `lock_arc`.
+                let token = lock_api::RawMutexTimed::try_lock_for(unsafe { self.inner.raw() }, timeout)?;
+                Some(self.arc_tried(token, at))
+            }
+
+            /// As [`try_lock_until`](Self::try_lock_until), through an `Arc` (a trylock).
+            #[track_caller]
+            pub fn try_lock_arc_until(self: &Arc<Self>, deadline: Instant) -> Option<$arc<T>> {
+                let at = Location::caller();
+                // SAFETY: as in `lock_arc`.
+                let token = lock_api::RawMutexTimed::try_lock_until(unsafe { self.inner.raw() }, deadline)?;
+                Some(self.arc_tried(token, at))
+            }
+
+            fn arc_tried(
+                self: &Arc<Self>,
+                token: <$raw as lock_api::RawMutex>::Guard,
+                at: &'static Location<'static>,
+            ) -> $arc<T> {
+                let recorded = Recorded::new(engine::acquire(
+                    &self.map,
+                    Mode::Exclusive,
+                    0,
+                    Flags::TRYLOCK,
+                    None,
+                    at,
+                ));
+                $arc::new(Arc::clone(self), token, recorded)
+            }
+        }
+
+        #[doc = concat!("A guard of a [`", stringify!($lock), "`] held through an `Arc`, with no lifetime")]
+        /// (parking_lot's `ArcMutexGuard`, feature `arc_lock`). Dropping it
+        /// releases the checker entry, on the thread that took the lock
+        /// (`!Send` unless `send_guard`, which posts the release to it).
+        #[cfg(feature = "arc_lock")]
+        #[must_use = "if unused the Mutex will immediately unlock"]
+        #[clippy::has_significant_drop]
+        pub struct $arc<T: ?Sized> {
+            lock: Arc<$lock<T>>,
+            token: std::mem::ManuallyDrop<<$raw as lock_api::RawMutex>::Guard>,
+            recorded: Recorded,
+            /// `Sync` only if `T` is: a shared guard hands out `&T`.
+            _sync: SyncIf<T>,
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> $arc<T> {
+            fn new(lock: Arc<$lock<T>>, token: <$raw as lock_api::RawMutex>::Guard, recorded: Recorded) -> Self {
+                $arc {
+                    lock,
+                    token: std::mem::ManuallyDrop::new(token),
+                    recorded,
+                    _sync: SyncIf(std::marker::PhantomData),
+                }
+            }
+
+            /// The `Arc` of the mutex this guard holds.
+            pub fn mutex(s: &Self) -> &Arc<$lock<T>> {
+                &s.lock
+            }
+
+            /// Unlocks the mutex and returns its `Arc`.
+            #[track_caller]
+            pub fn into_arc(s: Self) -> Arc<$lock<T>> {
+                let lock = Arc::clone(&s.lock);
+                drop(s);
+                lock
+            }
+
+            /// Unlocks fairly; the checker entry is released first.
+            #[track_caller]
+            pub fn unlock_fair(s: Self) {
+                let mut s = std::mem::ManuallyDrop::new(s);
+                let s = &mut *s;
+                s.recorded.release(&s.lock.map);
+                // SAFETY: `s` is never dropped, so the token is taken once,
+                // and it is this acquisition's state.
+                unsafe {
+                    let token = std::mem::ManuallyDrop::take(&mut s.token);
+                    lock_api::RawMutexFair::unlock_fair(s.lock.inner.raw(), token);
+                    drop(std::ptr::read(&s.lock));
+                }
+            }
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> Drop for $arc<T> {
+            fn drop(&mut self) {
+                self.recorded.release(&self.lock.map);
+                // SAFETY: the token is this acquisition's state, taken once
+                // here (the guard is being dropped).
+                unsafe {
+                    let token = std::mem::ManuallyDrop::take(&mut self.token);
+                    self.lock.inner.force_unlock(token);
+                }
+            }
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> Deref for $arc<T> {
+            type Target = T;
+            fn deref(&self) -> &T {
+                // SAFETY: the guard holds the lock, so no other access exists.
+                unsafe { &*self.lock.inner.data_ptr() }
+            }
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> DerefMut for $arc<T> {
+            fn deref_mut(&mut self) -> &mut T {
+                // SAFETY: the guard holds the lock exclusively and is borrowed mutably.
+                unsafe { &mut *self.lock.inner.data_ptr() }
+            }
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized + fmt::Debug> fmt::Debug for $arc<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&**self, f)
+            }
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized + fmt::Display> fmt::Display for $arc<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&**self, f)
+            }
+        }
+
+        impl<T: Default> Default for $lock<T> {
+            #[track_caller]
+            fn default() -> Self {
+                $lock::new(T::default())
+            }
+        }
+
+        impl<T> From<T> for $lock<T> {
+            #[track_caller]
+            fn from(value: T) -> Self {
+                $lock::new(value)
+            }
+        }
+
+        /// Prints exactly what parking_lot prints (`Mutex { data: [0, 10] }`,
+        /// or `Mutex { data: <locked> }` while locked); the probe is a raw
+        /// trylock the checker does not see.
+        impl<T: ?Sized + fmt::Debug> fmt::Debug for $lock<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.inner, f)
+            }
+        }
+
+        #[doc = concat!("RAII guard of a [`", stringify!($lock), "`]; the lock is released (and the")]
+        /// checker told) when it drops. `!Send` (the held-lock stack is per
+        /// thread), unless the `send_guard` feature is on: see `docs/migrating.md`.
+        #[must_use = "if unused the Mutex will immediately unlock"]
+        #[clippy::has_significant_drop]
+        pub struct $guard<'a, T: ?Sized> {
+            lock: &'a $lock<T>,
+            inner: lock_api::MutexGuard<'a, $raw, T>,
+            recorded: Recorded,
+            /// How it was acquired, to re-acquire it the same way after a wait.
+            subclass: u8,
+            nest: Option<&'a LockMap>,
+        }
+
+        impl<'a, T: ?Sized> $guard<'a, T> {
+            /// The mutex this guard holds.
+            pub fn mutex(s: &Self) -> &'a $lock<T> {
+                s.lock
+            }
+
+            /// A guard for a part of the locked data (parking_lot's `map`). The
+            /// mutex stays held, and on the held-lock stack, until the mapped
+            /// guard drops.
+            pub fn map<U: ?Sized, F>(s: Self, f: F) -> $mapped<'a, U>
+            where
+                F: FnOnce(&mut T) -> &mut U,
+            {
+                let (lock, inner, recorded) = s.into_parts();
+                Mapped::new(lock_api::MutexGuard::map(inner, f), &lock.map, recorded)
+            }
+
+            /// As [`map`](Self::map) if `f` returns `Some`; otherwise gives the guard back.
+            pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<$mapped<'a, U>, Self>
+            where
+                F: FnOnce(&mut T) -> Option<&mut U>,
+            {
+                let (subclass, nest) = (s.subclass, s.nest);
+                let (lock, inner, recorded) = s.into_parts();
+                match lock_api::MutexGuard::try_map(inner, f) {
+                    Ok(mapped) => Ok(Mapped::new(mapped, &lock.map, recorded)),
+                    Err(inner) => Err($guard { lock, inner, recorded, subclass, nest }),
+                }
+            }
+
+            /// As [`map`](Self::map) if `f` returns `Ok`; otherwise gives the
+            /// guard back with the error.
+            pub fn try_map_or_err<U: ?Sized, F, E>(s: Self, f: F) -> Result<$mapped<'a, U>, (Self, E)>
+            where
+                F: FnOnce(&mut T) -> Result<&mut U, E>,
+            {
+                let (subclass, nest) = (s.subclass, s.nest);
+                let (lock, inner, recorded) = s.into_parts();
+                match lock_api::MutexGuard::try_map_or_err(inner, f) {
+                    Ok(mapped) => Ok(Mapped::new(mapped, &lock.map, recorded)),
+                    Err((inner, e)) => Err(($guard { lock, inner, recorded, subclass, nest }, e)),
+                }
+            }
+
+            /// Leaks the guard: the mutex stays locked forever and the data is
+            /// borrowed for `'a` (parking_lot's `leak`). The checker keeps the
+            /// mutex on this thread's held stack, which is the truth: the
+            /// thread never releases it, and locking it again is reported.
+            pub fn leak(s: Self) -> &'a mut T {
+                let (_, inner, _) = s.into_parts();
+                lock_api::MutexGuard::leak(inner)
+            }
+
+            /// Unlocks fairly (parking_lot's `unlock_fair`); the checker entry
+            /// is released first.
+            #[track_caller]
+            pub fn unlock_fair(mut s: Self) {
+                s.recorded.release(&s.lock.map);
+                let (_, inner, _) = s.into_parts();
+                lock_api::MutexGuard::unlock_fair(inner);
+            }
+
+            /// Takes the guard apart without releasing anything.
+            fn into_parts(self) -> (&'a $lock<T>, lock_api::MutexGuard<'a, $raw, T>, Recorded) {
+                let this = std::mem::ManuallyDrop::new(self);
+                // SAFETY: `this` is never used or dropped again, and `inner` is
+                // moved out exactly once; the other fields are `Copy`.
+                let inner = unsafe { std::ptr::read(&this.inner) };
+                (this.lock, inner, this.recorded)
+            }
+
+            /// Temporarily unlocks the mutex to run `f`, then locks it again
+            /// (with full validation, as a new acquisition in the same subclass
+            /// and with the same nest lock).
+            #[track_caller]
+            pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
+                let at = Location::caller();
+                Self::around(s, at, |g, f| lock_api::MutexGuard::unlocked(g, f), f)
+            }
+
+            /// As [`unlocked`](Self::unlocked), unlocking fairly.
+            #[track_caller]
+            pub fn unlocked_fair<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
+                let at = Location::caller();
+                Self::around(s, at, |g, f| lock_api::MutexGuard::unlocked_fair(g, f), f)
+            }
+
+            /// Lets a waiting thread take the mutex if there is one
+            /// (parking_lot's `bump`): to the checker a release and a validated
+            /// re-acquisition, as [`unlocked`](Self::unlocked) with nothing in
+            /// between.
+            #[track_caller]
+            pub fn bump(s: &mut Self) {
+                let at = Location::caller();
+                Self::around(
+                    s,
+                    at,
+                    |g, f| {
+                        lock_api::MutexGuard::bump(g);
+                        f()
+                    },
+                    || (),
+                )
+            }
+
+            fn around<U>(
+                s: &mut Self,
+                at: &'static Location<'static>,
+                how: impl FnOnce(&mut lock_api::MutexGuard<'a, $raw, T>, &mut dyn FnMut() -> U) -> U,
+                f: impl FnOnce() -> U,
+            ) -> U {
+                let map = &s.lock.map;
+                let (subclass, nest) = (s.subclass, s.nest);
+                s.recorded.release(map);
+                let recorded = &mut s.recorded;
+                let mut f = Some(f);
+                how(&mut s.inner, &mut || {
+                    let out = (f.take().expect("called once"))();
+                    *recorded = Recorded::new(engine::acquire(
+                        map,
+                        Mode::Exclusive,
+                        subclass,
+                        Flags::NONE,
+                        nest,
+                        at,
+                    ));
+                    out
+                })
+            }
+        }
+
+        impl<T: ?Sized> Deref for $guard<'_, T> {
+            type Target = T;
+            fn deref(&self) -> &T {
+                &self.inner
+            }
+        }
+
+        impl<T: ?Sized> DerefMut for $guard<'_, T> {
+            fn deref_mut(&mut self) -> &mut T {
+                &mut self.inner
+            }
+        }
+
+        impl<T: ?Sized> Drop for $guard<'_, T> {
+            fn drop(&mut self) {
+                self.recorded.release(&self.lock.map);
+            }
+        }
+
+        impl<T: ?Sized + fmt::Debug> fmt::Debug for $guard<'_, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&**self, f)
+            }
+        }
+
+        impl<T: ?Sized + fmt::Display> fmt::Display for $guard<'_, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&**self, f)
+            }
+        }
+    };
 }
 
-impl<T> Mutex<T> {
-    /// A new unlocked mutex whose class is the caller's source location.
-    #[track_caller]
-    pub const fn new(value: T) -> Mutex<T> {
-        Mutex {
-            map: LockMap::at_caller_for::<Self>(),
-            inner: parking_lot::Mutex::new(value),
-        }
-    }
-
-    /// A new unlocked mutex in the named class `class`.
-    #[track_caller]
-    pub const fn with_class(value: T, class: &'static LockClass) -> Mutex<T> {
-        Mutex {
-            map: LockMap::with_class(class),
-            inner: parking_lot::Mutex::new(value),
-        }
-    }
-
-    /// Consumes the mutex, returning the data. Dropping a mutex this thread
-    /// still holds (after `mem::forget` of a guard) reports *held lock freed*.
-    pub fn into_inner(self) -> T {
-        let Mutex { map, inner } = self;
-        drop(map);
-        inner.into_inner()
-    }
-}
-
-impl<T: ?Sized> Mutex<T> {
-    /// Acquires the mutex, blocking until it is available.
+mutex! {
+    /// A mutual-exclusion lock: `parking_lot::Mutex` plus a [`LockMap`].
     ///
-    /// # Lock dependency tracking
-    /// Validated against the locks this thread holds before blocking: a new
-    /// dependency that closes a strong cycle, or a second lock of the same
-    /// class, is reported.
-    #[track_caller]
-    pub fn lock(&self) -> MutexGuard<'_, T> {
-        self.lock_nested(0)
-    }
-
-    /// As [`lock`](Self::lock), in subclass `subclass` (0..=7): for taking two
-    /// locks of one class in a fixed order (the kernel's `mutex_lock_nested`).
-    #[track_caller]
-    pub fn lock_nested(&self, subclass: u8) -> MutexGuard<'_, T> {
-        let recorded = Recorded::new(self.map.lock(Mode::Exclusive, subclass, None));
-        MutexGuard {
-            lock: self,
-            inner: self.inner.lock(),
-            recorded,
-            subclass,
-            nest: None,
-        }
-    }
-
-    /// As [`lock`](Self::lock), declaring that the held lock `nest` serialises
-    /// every acquisition of this class (the kernel's `mutex_lock_nest_lock`):
-    /// several locks of this class may then be held at once, in any order.
-    #[track_caller]
-    pub fn lock_nest_lock<'a>(&'a self, nest: &'a LockMap) -> MutexGuard<'a, T> {
-        let recorded = Recorded::new(self.map.lock(Mode::Exclusive, 0, Some(nest)));
-        MutexGuard {
-            lock: self,
-            inner: self.inner.lock(),
-            recorded,
-            subclass: 0,
-            nest: Some(nest),
-        }
-    }
-
-    /// Attempts to acquire the mutex without blocking.
-    #[track_caller]
-    pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        let at = Location::caller();
-        self.inner.try_lock().map(|inner| self.tried(inner, at))
-    }
-
-    /// Attempts to acquire the mutex, giving up after `timeout`. A timed lock
-    /// cannot wait forever, so the checker treats it like a trylock.
-    #[track_caller]
-    pub fn try_lock_for(&self, timeout: Duration) -> Option<MutexGuard<'_, T>> {
-        let at = Location::caller();
-        self.inner
-            .try_lock_for(timeout)
-            .map(|inner| self.tried(inner, at))
-    }
-
-    /// Attempts to acquire the mutex, giving up at `deadline` (treated like a trylock).
-    #[track_caller]
-    pub fn try_lock_until(&self, deadline: Instant) -> Option<MutexGuard<'_, T>> {
-        let at = Location::caller();
-        self.inner
-            .try_lock_until(deadline)
-            .map(|inner| self.tried(inner, at))
-    }
-
-    fn tried<'a>(
-        &'a self,
-        inner: parking_lot::MutexGuard<'a, T>,
-        at: &'static Location<'static>,
-    ) -> MutexGuard<'a, T> {
-        let recorded = Recorded::new(engine::acquire(
-            &self.map,
-            Mode::Exclusive,
-            0,
-            Flags::TRYLOCK,
-            None,
-            at,
-        ));
-        MutexGuard {
-            lock: self,
-            inner,
-            recorded,
-            subclass: 0,
-            nest: None,
-        }
-    }
-
-    /// Mutable access without locking (the borrow checker proves exclusivity).
-    pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
-    }
-
-    /// Is the mutex currently locked (by any thread)?
-    pub fn is_locked(&self) -> bool {
-        self.inner.is_locked()
-    }
-
-    /// Does the current thread hold this mutex (as the checker sees it)?
-    pub fn is_held(&self) -> bool {
-        self.map.is_held()
-    }
-
-    /// The checker's handle for this lock, e.g. to name it as a nest lock.
-    pub const fn lock_map(&self) -> &LockMap {
-        &self.map
-    }
+    /// Same methods and guard behaviour as `parking_lot::Mutex`. Each
+    /// blocking acquisition is validated *before* it blocks (so the report is
+    /// printed even if the program then really deadlocks); trylocks and timed
+    /// locks are recorded after they succeed and never validated as the new
+    /// lock.
+    ///
+    /// The lock's class is the source location of [`Mutex::new`]'s caller, or
+    /// a named [`LockClass`] with [`Mutex::with_class`].
+    ///
+    /// ```
+    /// use lockdep::Mutex;
+    /// let m = Mutex::new(5);
+    /// *m.lock() += 1;
+    /// assert_eq!(*m.lock(), 6);
+    /// ```
+    lock: Mutex,
+    guard: MutexGuard,
+    mapped: MappedMutexGuard,
+    arc_guard: ArcMutexGuard,
+    raw: parking_lot::RawMutex,
 }
 
-impl<T: Default> Default for Mutex<T> {
-    #[track_caller]
-    fn default() -> Self {
-        Mutex::new(T::default())
-    }
-}
-
-impl<T> From<T> for Mutex<T> {
-    #[track_caller]
-    fn from(value: T) -> Self {
-        Mutex::new(value)
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Mutex")
-            .field("class", &self.map.class_name())
-            .field("data", &&self.inner)
-            .finish()
-    }
-}
-
-/// RAII guard of a [`Mutex`]; the lock is released (and the checker told)
-/// when it drops. `!Send` (the held-lock stack is per thread), unless the
-/// `send_guard` feature is on: see `docs/migrating.md`.
-#[must_use = "if unused the Mutex will immediately unlock"]
-#[clippy::has_significant_drop]
-pub struct MutexGuard<'a, T: ?Sized> {
-    lock: &'a Mutex<T>,
-    inner: parking_lot::MutexGuard<'a, T>,
-    recorded: Recorded,
-    /// How it was acquired, to re-acquire it the same way after a wait.
-    subclass: u8,
-    nest: Option<&'a LockMap>,
+mutex! {
+    /// An always-fair mutex: `parking_lot::FairMutex` plus a [`LockMap`],
+    /// checked exactly like [`Mutex`].
+    ///
+    /// ```
+    /// use lockdep::FairMutex;
+    /// let m = FairMutex::new(5);
+    /// *m.lock() += 1;
+    /// assert_eq!(*m.lock(), 6);
+    /// ```
+    lock: FairMutex,
+    guard: FairMutexGuard,
+    mapped: MappedFairMutexGuard,
+    arc_guard: ArcFairMutexGuard,
+    raw: parking_lot::RawFairMutex,
 }
 
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
-    /// The mutex this guard holds.
-    pub fn mutex(s: &Self) -> &'a Mutex<T> {
-        s.lock
-    }
-
-    /// A guard for a part of the locked data (parking_lot's
-    /// `MutexGuard::map`). The mutex stays held, and on the held-lock stack,
-    /// until the mapped guard drops.
-    pub fn map<U: ?Sized, F>(s: Self, f: F) -> MappedMutexGuard<'a, U>
-    where
-        F: FnOnce(&mut T) -> &mut U,
-    {
-        let (lock, inner, recorded) = s.into_parts();
-        Mapped::new(parking_lot::MutexGuard::map(inner, f), &lock.map, recorded)
-    }
-
-    /// As [`map`](Self::map) if `f` returns `Some`; otherwise gives the guard back.
-    pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<MappedMutexGuard<'a, U>, Self>
-    where
-        F: FnOnce(&mut T) -> Option<&mut U>,
-    {
-        let (subclass, nest) = (s.subclass, s.nest);
-        let (lock, inner, recorded) = s.into_parts();
-        match parking_lot::MutexGuard::try_map(inner, f) {
-            Ok(mapped) => Ok(Mapped::new(mapped, &lock.map, recorded)),
-            Err(inner) => Err(MutexGuard {
-                lock,
-                inner,
-                recorded,
-                subclass,
-                nest,
-            }),
-        }
-    }
-
-    /// Takes the guard apart without releasing anything.
-    fn into_parts(self) -> (&'a Mutex<T>, parking_lot::MutexGuard<'a, T>, Recorded) {
-        let this = std::mem::ManuallyDrop::new(self);
-        // SAFETY: `this` is never used or dropped again, and `inner` is moved
-        // out exactly once; the other fields are `Copy`.
-        let inner = unsafe { std::ptr::read(&this.inner) };
-        (this.lock, inner, this.recorded)
-    }
-
-    /// Temporarily unlocks the mutex to run `f`, then locks it again (with
-    /// full validation, as a new acquisition in the same subclass and with the
-    /// same nest lock).
-    #[track_caller]
-    pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
-        let at = Location::caller();
-        s.recorded.release(&s.lock.map);
-        let (map, subclass, nest) = (&s.lock.map, s.subclass, s.nest);
-        let recorded = &mut s.recorded;
-        parking_lot::MutexGuard::unlocked(&mut s.inner, || {
-            let out = f();
-            *recorded = Recorded::new(engine::acquire(
-                map,
-                Mode::Exclusive,
-                subclass,
-                Flags::NONE,
-                nest,
-                at,
-            ));
-            out
-        })
-    }
-
     /// Releases the mutex in the held stack around `wait` (which unlocks and
     /// re-locks the real mutex), then re-acquires it the way it was first
     /// acquired (same subclass and nest lock), with full validation. The real
@@ -295,36 +692,5 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
             at,
         ));
         out
-    }
-}
-
-impl<T: ?Sized> Deref for MutexGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-}
-
-impl<T: ?Sized> Drop for MutexGuard<'_, T> {
-    fn drop(&mut self) {
-        self.recorded.release(&self.lock.map);
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
     }
 }

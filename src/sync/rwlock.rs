@@ -1,374 +1,958 @@
-//! [`RwLock`] (alias [`RwSem`]): `parking_lot::RwLock` with lock-dependency checking.
+//! [`RwLock`] (alias [`RwSem`]) and [`RecursiveRwLock`]: parking_lot's two
+//! reader-writer locks with lock-dependency checking.
 //!
-//! parking_lot's `RwLock` is task-fair: a waiting writer blocks new readers.
-//! So [`RwLock::read`] is a *non-recursive* read to the checker (the kernel's
-//! rwsem `down_read`): read-read cycles through a writer are real deadlocks
-//! and are reported. [`RwLock::read_recursive`] is a read that does not queue
-//! behind writers: a *recursive* read (the kernel's rwlock `read_lock`),
-//! blocked only by a writer that holds the lock.
+//! - [`RwLock`] wraps `parking_lot::RwLock`, which is task-fair: a waiting
+//!   writer blocks new readers. Its [`read`](RwLock::read) is a
+//!   *non-recursive* read to the checker (the kernel's rwsem `down_read`):
+//!   read-read cycles through a writer are real deadlocks and are reported.
+//! - [`RecursiveRwLock`] wraps `parking_lot::RecursiveRwLock`, which prefers
+//!   readers: a read is blocked only by a writer that *holds* the lock. Its
+//!   [`read`](RecursiveRwLock::read) is a *recursive* read (the kernel's
+//!   rwlock `read_lock`), so a thread may take it again while it holds a read
+//!   of the same class.
 //!
-//! parking_lot 0.13 offers recursive reads only on its reader-preferring
-//! `RecursiveRwLock` (the task-fair `RwLock` lost `read_recursive`), so that is
-//! the lock underneath: both `read` and `read_recursive` exist, and the
-//! checker judges `read` by the stricter task-fair rule, so its reports are
-//! those a task-fair lock needs. The one run-time difference from
-//! `parking_lot::RwLock` is that writers may wait longer under constant reads.
+//! Both are generated from one body by the `rwlock!` macro below; they differ
+//! only in the lock underneath and in the mode of `read`.
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
+#[cfg(feature = "arc_lock")]
+use std::sync::Arc;
+
+#[cfg(feature = "arc_lock")]
+use lock_api::{
+    RawRwLock as _, RawRwLockFair as _, RawRwLockTimed as _, RawRwLockUpgrade as _,
+    RawRwLockUpgradeFair as _, RawRwLockUpgradeTimed as _,
+};
 use std::time::{Duration, Instant};
 
 use crate::class::LockClass;
 use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
-use crate::sync::mapped::{Mapped, MappedRwLockReadGuard, MappedRwLockWriteGuard};
-
-/// A reader-writer lock: `parking_lot::RwLock` plus a [`LockMap`].
-///
-/// ```
-/// use lockdep::RwLock;
-/// let l = RwLock::new(vec![1]);
-/// l.write().push(2);
-/// assert_eq!(l.read().len(), 2);
-/// ```
-pub struct RwLock<T: ?Sized> {
-    map: LockMap,
-    inner: parking_lot::RecursiveRwLock<T>,
-}
+use crate::sync::mapped::{
+    Mapped, MappedRecursiveRwLockReadGuard, MappedRecursiveRwLockWriteGuard, MappedRwLockReadGuard,
+    MappedRwLockWriteGuard,
+};
 
 /// The kernel's name for a reader-writer semaphore: the same type as [`RwLock`].
 pub type RwSem<T> = RwLock<T>;
 
-impl<T> RwLock<T> {
-    /// A new unlocked lock whose class is the caller's source location.
-    #[track_caller]
-    pub const fn new(value: T) -> RwLock<T> {
-        RwLock {
-            map: LockMap::at_caller_for::<Self>(),
-            inner: parking_lot::RecursiveRwLock::new(value),
+/// Generates a checked reader-writer lock type, its three guards and their
+/// methods, over the raw lock `$raw`; `read` is recorded in `$read_mode`.
+macro_rules! rwlock {
+    (
+        $(#[$doc:meta])*
+        lock: $lock:ident,
+        read_guard: $read_guard:ident,
+        write_guard: $write_guard:ident,
+        upgradable_guard: $upg_guard:ident,
+        mapped_read: $mapped_read:ident,
+        mapped_write: $mapped_write:ident,
+        arc_read: $arc_read:ident,
+        arc_write: $arc_write:ident,
+        arc_upgradable: $arc_upg:ident,
+        raw: $raw:ty,
+        read_mode: $read_mode:expr,
+        read_doc: $read_doc:literal,
+    ) => {
+        $(#[$doc])*
+        pub struct $lock<T: ?Sized> {
+            map: LockMap,
+            inner: lock_api::RwLock<$raw, T>,
         }
-    }
 
-    /// A new unlocked lock in the named class `class`.
-    #[track_caller]
-    pub const fn with_class(value: T, class: &'static LockClass) -> RwLock<T> {
-        RwLock {
-            map: LockMap::with_class(class),
-            inner: parking_lot::RecursiveRwLock::new(value),
-        }
-    }
-
-    /// Consumes the lock, returning the data.
-    pub fn into_inner(self) -> T {
-        let RwLock { map, inner } = self;
-        drop(map);
-        inner.into_inner()
-    }
-}
-
-impl<T: ?Sized> RwLock<T> {
-    /// Shared, non-recursive read (queues behind waiting writers).
-    #[track_caller]
-    pub fn read(&self) -> RwLockReadGuard<'_, T> {
-        self.read_nested(0)
-    }
-
-    /// As [`read`](Self::read), in subclass `subclass`.
-    #[track_caller]
-    pub fn read_nested(&self, subclass: u8) -> RwLockReadGuard<'_, T> {
-        let recorded = Recorded::new(self.map.lock(Mode::Read, subclass, None));
-        RwLockReadGuard {
-            lock: self,
-            inner: self.inner.read(),
-            recorded,
-        }
-    }
-
-    /// Recursive read: does not queue behind waiting writers, so it may be
-    /// taken while this thread already holds a read of the same class.
-    #[track_caller]
-    pub fn read_recursive(&self) -> RwLockReadGuard<'_, T> {
-        let recorded = Recorded::new(self.map.lock(Mode::RecursiveRead, 0, None));
-        RwLockReadGuard {
-            lock: self,
-            inner: self.inner.read(),
-            recorded,
-        }
-    }
-
-    /// Exclusive write.
-    #[track_caller]
-    pub fn write(&self) -> RwLockWriteGuard<'_, T> {
-        self.write_nested(0)
-    }
-
-    /// As [`write`](Self::write), in subclass `subclass`.
-    #[track_caller]
-    pub fn write_nested(&self, subclass: u8) -> RwLockWriteGuard<'_, T> {
-        let recorded = Recorded::new(self.map.lock(Mode::Exclusive, subclass, None));
-        RwLockWriteGuard {
-            lock: self,
-            inner: self.inner.write(),
-            recorded,
-        }
-    }
-
-    /// Upgradable read: shared with plain readers, exclusive among upgradable
-    /// readers and writers; a non-recursive read to the checker.
-    #[track_caller]
-    pub fn upgradable_read(&self) -> RwLockUpgradableReadGuard<'_, T> {
-        let recorded = Recorded::new(self.map.lock(Mode::Read, 0, None));
-        RwLockUpgradableReadGuard {
-            lock: self,
-            inner: Some(self.inner.upgradable_read()),
-            recorded,
-        }
-    }
-
-    /// Attempts a read without blocking.
-    #[track_caller]
-    pub fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
-        let at = Location::caller();
-        self.inner.try_read().map(|g| self.read_tried(g, at))
-    }
-
-    /// Attempts a read, giving up after `timeout` (treated like a trylock).
-    #[track_caller]
-    pub fn try_read_for(&self, timeout: Duration) -> Option<RwLockReadGuard<'_, T>> {
-        let at = Location::caller();
-        self.inner
-            .try_read_for(timeout)
-            .map(|g| self.read_tried(g, at))
-    }
-
-    /// Attempts a read, giving up at `deadline` (treated like a trylock).
-    #[track_caller]
-    pub fn try_read_until(&self, deadline: Instant) -> Option<RwLockReadGuard<'_, T>> {
-        let at = Location::caller();
-        self.inner
-            .try_read_until(deadline)
-            .map(|g| self.read_tried(g, at))
-    }
-
-    /// Attempts a write without blocking.
-    #[track_caller]
-    pub fn try_write(&self) -> Option<RwLockWriteGuard<'_, T>> {
-        let at = Location::caller();
-        self.inner.try_write().map(|g| self.write_tried(g, at))
-    }
-
-    /// Attempts a write, giving up after `timeout` (treated like a trylock).
-    #[track_caller]
-    pub fn try_write_for(&self, timeout: Duration) -> Option<RwLockWriteGuard<'_, T>> {
-        let at = Location::caller();
-        self.inner
-            .try_write_for(timeout)
-            .map(|g| self.write_tried(g, at))
-    }
-
-    /// Attempts a write, giving up at `deadline` (treated like a trylock).
-    #[track_caller]
-    pub fn try_write_until(&self, deadline: Instant) -> Option<RwLockWriteGuard<'_, T>> {
-        let at = Location::caller();
-        self.inner
-            .try_write_until(deadline)
-            .map(|g| self.write_tried(g, at))
-    }
-
-    /// Attempts an upgradable read without blocking.
-    #[track_caller]
-    pub fn try_upgradable_read(&self) -> Option<RwLockUpgradableReadGuard<'_, T>> {
-        let at = Location::caller();
-        self.inner.try_upgradable_read().map(|g| {
-            let recorded = Recorded::new(engine::acquire(
-                &self.map,
-                Mode::Read,
-                0,
-                Flags::TRYLOCK,
-                None,
-                at,
-            ));
-            RwLockUpgradableReadGuard {
-                lock: self,
-                inner: Some(g),
-                recorded,
+        impl<T> $lock<T> {
+            /// A new unlocked lock whose class is the caller's source location.
+            #[track_caller]
+            pub const fn new(value: T) -> $lock<T> {
+                $lock {
+                    map: LockMap::at_caller_for::<Self>(),
+                    inner: lock_api::RwLock::new(value),
+                }
             }
-        })
-    }
 
-    fn read_tried<'a>(
-        &'a self,
-        inner: parking_lot::RecursiveRwLockReadGuard<'a, T>,
-        at: &'static Location<'static>,
-    ) -> RwLockReadGuard<'a, T> {
-        let recorded = Recorded::new(engine::acquire(
-            &self.map,
-            Mode::Read,
-            0,
-            Flags::TRYLOCK,
-            None,
-            at,
-        ));
-        RwLockReadGuard {
-            lock: self,
-            inner,
-            recorded,
+            /// A new unlocked lock in the named class `class`.
+            #[track_caller]
+            pub const fn with_class(value: T, class: &'static LockClass) -> $lock<T> {
+                $lock {
+                    map: LockMap::with_class(class),
+                    inner: lock_api::RwLock::new(value),
+                }
+            }
+
+            /// Consumes the lock, returning the data.
+            pub fn into_inner(self) -> T {
+                let $lock { map, inner } = self;
+                drop(map);
+                inner.into_inner()
+            }
         }
-    }
 
-    fn write_tried<'a>(
-        &'a self,
-        inner: parking_lot::RecursiveRwLockWriteGuard<'a, T>,
-        at: &'static Location<'static>,
-    ) -> RwLockWriteGuard<'a, T> {
-        let recorded = Recorded::new(engine::acquire(
-            &self.map,
-            Mode::Exclusive,
-            0,
-            Flags::TRYLOCK,
-            None,
-            at,
-        ));
-        RwLockWriteGuard {
-            lock: self,
-            inner,
-            recorded,
+        impl<T: ?Sized> $lock<T> {
+            #[doc = $read_doc]
+            #[track_caller]
+            pub fn read(&self) -> $read_guard<'_, T> {
+                self.read_nested(0)
+            }
+
+            /// As [`read`](Self::read), in subclass `subclass` (0..=7).
+            #[track_caller]
+            pub fn read_nested(&self, subclass: u8) -> $read_guard<'_, T> {
+                let recorded = Recorded::new(self.map.lock($read_mode, subclass, None));
+                $read_guard {
+                    lock: self,
+                    inner: self.inner.read(),
+                    recorded,
+                    subclass,
+                }
+            }
+
+            /// Exclusive write, validated before blocking.
+            #[track_caller]
+            pub fn write(&self) -> $write_guard<'_, T> {
+                self.write_nested(0)
+            }
+
+            /// As [`write`](Self::write), in subclass `subclass` (0..=7).
+            #[track_caller]
+            pub fn write_nested(&self, subclass: u8) -> $write_guard<'_, T> {
+                let recorded = Recorded::new(self.map.lock(Mode::Exclusive, subclass, None));
+                $write_guard {
+                    lock: self,
+                    inner: self.inner.write(),
+                    recorded,
+                    subclass,
+                }
+            }
+
+            /// Upgradable read: shared with plain readers, exclusive among
+            /// upgradable readers and writers; a non-recursive read to the
+            /// checker, validated before blocking.
+            #[track_caller]
+            pub fn upgradable_read(&self) -> $upg_guard<'_, T> {
+                let recorded = Recorded::new(self.map.lock(Mode::Read, 0, None));
+                $upg_guard {
+                    lock: self,
+                    inner: Some(self.inner.upgradable_read()),
+                    recorded,
+                }
+            }
+
+            /// Attempts a read without blocking (recorded as a trylock).
+            #[track_caller]
+            pub fn try_read(&self) -> Option<$read_guard<'_, T>> {
+                let at = Location::caller();
+                self.inner.try_read().map(|g| self.read_tried(g, at))
+            }
+
+            /// Attempts a read, giving up after `timeout` (treated like a trylock).
+            #[track_caller]
+            pub fn try_read_for(&self, timeout: Duration) -> Option<$read_guard<'_, T>> {
+                let at = Location::caller();
+                self.inner.try_read_for(timeout).map(|g| self.read_tried(g, at))
+            }
+
+            /// Attempts a read, giving up at `deadline` (treated like a trylock).
+            #[track_caller]
+            pub fn try_read_until(&self, deadline: Instant) -> Option<$read_guard<'_, T>> {
+                let at = Location::caller();
+                self.inner.try_read_until(deadline).map(|g| self.read_tried(g, at))
+            }
+
+            /// Attempts a write without blocking (recorded as a trylock).
+            #[track_caller]
+            pub fn try_write(&self) -> Option<$write_guard<'_, T>> {
+                let at = Location::caller();
+                self.inner.try_write().map(|g| self.write_tried(g, at))
+            }
+
+            /// Attempts a write, giving up after `timeout` (treated like a trylock).
+            #[track_caller]
+            pub fn try_write_for(&self, timeout: Duration) -> Option<$write_guard<'_, T>> {
+                let at = Location::caller();
+                self.inner.try_write_for(timeout).map(|g| self.write_tried(g, at))
+            }
+
+            /// Attempts a write, giving up at `deadline` (treated like a trylock).
+            #[track_caller]
+            pub fn try_write_until(&self, deadline: Instant) -> Option<$write_guard<'_, T>> {
+                let at = Location::caller();
+                self.inner.try_write_until(deadline).map(|g| self.write_tried(g, at))
+            }
+
+            /// Attempts an upgradable read without blocking (recorded as a trylock).
+            #[track_caller]
+            pub fn try_upgradable_read(&self) -> Option<$upg_guard<'_, T>> {
+                let at = Location::caller();
+                self.inner.try_upgradable_read().map(|g| self.upgradable_tried(g, at))
+            }
+
+            /// Attempts an upgradable read, giving up after `timeout` (treated like a trylock).
+            #[track_caller]
+            pub fn try_upgradable_read_for(&self, timeout: Duration) -> Option<$upg_guard<'_, T>> {
+                let at = Location::caller();
+                self.inner
+                    .try_upgradable_read_for(timeout)
+                    .map(|g| self.upgradable_tried(g, at))
+            }
+
+            /// Attempts an upgradable read, giving up at `deadline` (treated like a trylock).
+            #[track_caller]
+            pub fn try_upgradable_read_until(&self, deadline: Instant) -> Option<$upg_guard<'_, T>> {
+                let at = Location::caller();
+                self.inner
+                    .try_upgradable_read_until(deadline)
+                    .map(|g| self.upgradable_tried(g, at))
+            }
+
+            fn upgradable_tried<'a>(
+                &'a self,
+                inner: lock_api::RwLockUpgradableReadGuard<'a, $raw, T>,
+                at: &'static Location<'static>,
+            ) -> $upg_guard<'a, T> {
+                let recorded = Recorded::new(engine::acquire(
+                    &self.map,
+                    Mode::Read,
+                    0,
+                    Flags::TRYLOCK,
+                    None,
+                    at,
+                ));
+                $upg_guard {
+                    lock: self,
+                    inner: Some(inner),
+                    recorded,
+                }
+            }
+
+            fn read_tried<'a>(
+                &'a self,
+                inner: lock_api::RwLockReadGuard<'a, $raw, T>,
+                at: &'static Location<'static>,
+            ) -> $read_guard<'a, T> {
+                let recorded = Recorded::new(engine::acquire(
+                    &self.map,
+                    $read_mode,
+                    0,
+                    Flags::TRYLOCK,
+                    None,
+                    at,
+                ));
+                $read_guard {
+                    lock: self,
+                    inner,
+                    recorded,
+                    subclass: 0,
+                }
+            }
+
+            fn write_tried<'a>(
+                &'a self,
+                inner: lock_api::RwLockWriteGuard<'a, $raw, T>,
+                at: &'static Location<'static>,
+            ) -> $write_guard<'a, T> {
+                let recorded = Recorded::new(engine::acquire(
+                    &self.map,
+                    Mode::Exclusive,
+                    0,
+                    Flags::TRYLOCK,
+                    None,
+                    at,
+                ));
+                $write_guard {
+                    lock: self,
+                    inner,
+                    recorded,
+                    subclass: 0,
+                }
+            }
+
+            /// Mutable access without locking.
+            pub fn get_mut(&mut self) -> &mut T {
+                self.inner.get_mut()
+            }
+
+            /// Is the lock held by any thread, in any mode?
+            pub fn is_locked(&self) -> bool {
+                self.inner.is_locked()
+            }
+
+            /// Is the lock held exclusively by any thread?
+            pub fn is_locked_exclusive(&self) -> bool {
+                self.inner.is_locked_exclusive()
+            }
+
+            /// Does the current thread hold this lock (as the checker sees it)?
+            pub fn is_held(&self) -> bool {
+                self.map.is_held()
+            }
+
+            /// The checker's handle for this lock.
+            pub const fn lock_map(&self) -> &LockMap {
+                &self.map
+            }
+
+            /// A raw pointer to the data (parking_lot's `data_ptr`). Accesses
+            /// through it are not seen by the checker.
+            pub const fn data_ptr(&self) -> *mut T {
+                self.inner.data_ptr()
+            }
+
+            /// The raw lock underneath (parking_lot's `raw`). Locking or
+            /// unlocking it directly bypasses the checker entirely.
+            ///
+            /// # Safety
+            /// As parking_lot's `raw`: operations on the raw lock must keep
+            /// every live guard and reference to the data valid.
+            pub unsafe fn raw(&self) -> &$raw {
+                // SAFETY: forwarded; the caller upholds `raw`'s contract.
+                unsafe { self.inner.raw() }
+            }
+
+            /// Forcibly unlocks a read lock whose guard was forgotten
+            /// (parking_lot's `force_unlock_read`), and tells the checker:
+            /// this thread's entry for the lock is released, as when the
+            /// guard drops (a *bad unlock balance* report if it holds none).
+            ///
+            /// # Safety
+            /// As parking_lot's: the current thread holds the lock shared with
+            /// the acquisition state `guard`, and no live guard will unlock it.
+            #[track_caller]
+            pub unsafe fn force_unlock_read(&self, guard: <$raw as lock_api::RawRwLock>::SharedGuard) {
+                self.map.unlock();
+                // SAFETY: forwarded; the caller upholds the contract.
+                unsafe { self.inner.force_unlock_read(guard) }
+            }
+
+            /// As [`force_unlock_read`](Self::force_unlock_read), unlocking fairly.
+            ///
+            /// # Safety
+            /// As [`force_unlock_read`](Self::force_unlock_read).
+            #[track_caller]
+            pub unsafe fn force_unlock_read_fair(&self, guard: <$raw as lock_api::RawRwLock>::SharedGuard) {
+                self.map.unlock();
+                // SAFETY: forwarded; the caller upholds the contract.
+                unsafe { self.inner.force_unlock_read_fair(guard) }
+            }
+
+            /// Forcibly unlocks a write lock whose guard was forgotten, and
+            /// releases this thread's checker entry for it (see
+            /// [`force_unlock_read`](Self::force_unlock_read)).
+            ///
+            /// # Safety
+            /// As parking_lot's `force_unlock_write`: the current thread holds
+            /// the lock exclusively with `guard`, and no live guard will unlock it.
+            #[track_caller]
+            pub unsafe fn force_unlock_write(&self, guard: <$raw as lock_api::RawRwLock>::ExclusiveGuard) {
+                self.map.unlock();
+                // SAFETY: forwarded; the caller upholds the contract.
+                unsafe { self.inner.force_unlock_write(guard) }
+            }
+
+            /// As [`force_unlock_write`](Self::force_unlock_write), unlocking fairly.
+            ///
+            /// # Safety
+            /// As [`force_unlock_write`](Self::force_unlock_write).
+            #[track_caller]
+            pub unsafe fn force_unlock_write_fair(&self, guard: <$raw as lock_api::RawRwLock>::ExclusiveGuard) {
+                self.map.unlock();
+                // SAFETY: forwarded; the caller upholds the contract.
+                unsafe { self.inner.force_unlock_write_fair(guard) }
+            }
         }
-    }
 
-    /// Mutable access without locking.
-    pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
-    }
-
-    /// Is the lock held by any thread, in any mode?
-    pub fn is_locked(&self) -> bool {
-        self.inner.is_locked()
-    }
-
-    /// Is the lock held exclusively by any thread?
-    pub fn is_locked_exclusive(&self) -> bool {
-        self.inner.is_locked_exclusive()
-    }
-
-    /// Does the current thread hold this lock (as the checker sees it)?
-    pub fn is_held(&self) -> bool {
-        self.map.is_held()
-    }
-
-    /// The checker's handle for this lock.
-    pub const fn lock_map(&self) -> &LockMap {
-        &self.map
-    }
-}
-
-impl<T: Default> Default for RwLock<T> {
-    #[track_caller]
-    fn default() -> Self {
-        RwLock::new(T::default())
-    }
-}
-
-impl<T> From<T> for RwLock<T> {
-    #[track_caller]
-    fn from(value: T) -> Self {
-        RwLock::new(value)
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RwLock")
-            .field("class", &self.map.class_name())
-            .field("data", &&self.inner)
-            .finish()
-    }
-}
-
-/// Shared guard of a [`RwLock`].
-#[must_use = "if unused the RwLock will immediately unlock"]
-#[clippy::has_significant_drop]
-pub struct RwLockReadGuard<'a, T: ?Sized> {
-    lock: &'a RwLock<T>,
-    inner: parking_lot::RecursiveRwLockReadGuard<'a, T>,
-    recorded: Recorded,
-}
-
-/// Exclusive guard of a [`RwLock`].
-#[must_use = "if unused the RwLock will immediately unlock"]
-#[clippy::has_significant_drop]
-pub struct RwLockWriteGuard<'a, T: ?Sized> {
-    lock: &'a RwLock<T>,
-    inner: parking_lot::RecursiveRwLockWriteGuard<'a, T>,
-    recorded: Recorded,
-}
-
-/// Upgradable read guard of a [`RwLock`].
-#[must_use = "if unused the RwLock will immediately unlock"]
-#[clippy::has_significant_drop]
-pub struct RwLockUpgradableReadGuard<'a, T: ?Sized> {
-    lock: &'a RwLock<T>,
-    /// `None` only while being upgraded.
-    inner: Option<parking_lot::RecursiveRwLockUpgradableReadGuard<'a, T>>,
-    recorded: Recorded,
-}
-
-impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
-    /// Turns the write into a read without letting a writer in between. It
-    /// cannot block, so it is not validated; the held entry changes mode.
-    pub fn downgrade(s: Self) -> RwLockReadGuard<'a, T> {
-        let this = std::mem::ManuallyDrop::new(s);
-        // SAFETY: `this` is never used or dropped again; each field is moved out exactly once.
-        let (lock, inner, recorded) =
-            unsafe { (this.lock, std::ptr::read(&this.inner), this.recorded) };
-        recorded.change_mode(&lock.map, Mode::Read);
-        RwLockReadGuard {
-            lock,
-            inner: parking_lot::RecursiveRwLockWriteGuard::downgrade(inner),
-            recorded,
+        /// Serializes the data with the lock taken, as parking_lot does
+        /// (feature `serde`): a blocking acquisition, validated like `read`.
+        #[cfg(feature = "serde")]
+        impl<T: ?Sized + serde::Serialize> serde::Serialize for $lock<T> {
+            #[track_caller]
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                self.read().serialize(serializer)
+            }
         }
-    }
-}
 
-impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
-    /// Upgrades to a write, blocking until the other readers leave. Validated
-    /// as a new exclusive acquisition.
-    #[track_caller]
-    pub fn upgrade(mut s: Self) -> RwLockWriteGuard<'a, T> {
-        let at = Location::caller();
-        let lock = s.lock;
-        s.recorded.release(&lock.map);
-        let recorded = Recorded::new(engine::acquire(
-            &lock.map,
-            Mode::Exclusive,
-            0,
-            Flags::NONE,
-            None,
-            at,
-        ));
-        let inner = s.inner.take().expect("upgradable guard holds the lock");
-        RwLockWriteGuard {
-            lock,
-            inner: parking_lot::RecursiveRwLockUpgradableReadGuard::upgrade(inner),
-            recorded,
+        /// Deserializes the data into a new unlocked lock (feature `serde`);
+        /// its class is the site of the `deserialize` call.
+        #[cfg(feature = "serde")]
+        impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for $lock<T> {
+            #[track_caller]
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = T::deserialize(deserializer)?;
+                Ok($lock::new(value))
+            }
         }
-    }
 
-    /// Turns the upgradable read into a plain read (cannot block).
-    pub fn downgrade(mut s: Self) -> RwLockReadGuard<'a, T> {
-        let inner = s.inner.take().expect("upgradable guard holds the lock");
-        let recorded = std::mem::replace(&mut s.recorded, Recorded::NO);
-        RwLockReadGuard {
-            lock: s.lock,
-            inner: parking_lot::RecursiveRwLockUpgradableReadGuard::downgrade(inner),
-            recorded,
+        impl<T: Default> Default for $lock<T> {
+            #[track_caller]
+            fn default() -> Self {
+                $lock::new(T::default())
+            }
         }
-    }
-}
 
-macro_rules! guard_impls {
-    ($guard:ident) => {
+        impl<T> From<T> for $lock<T> {
+            #[track_caller]
+            fn from(value: T) -> Self {
+                $lock::new(value)
+            }
+        }
+
+        /// Prints exactly what parking_lot prints (`RwLock { data: .. }`, or
+        /// `RwLock { data: <locked> }` while write-locked); the probe is a raw
+        /// trylock the checker does not see.
+        impl<T: ?Sized + fmt::Debug> fmt::Debug for $lock<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.inner, f)
+            }
+        }
+
+        #[doc = concat!("Shared guard of a [`", stringify!($lock), "`].")]
+        #[must_use = "if unused the RwLock will immediately unlock"]
+        #[clippy::has_significant_drop]
+        pub struct $read_guard<'a, T: ?Sized> {
+            lock: &'a $lock<T>,
+            inner: lock_api::RwLockReadGuard<'a, $raw, T>,
+            recorded: Recorded,
+            subclass: u8,
+        }
+
+        #[doc = concat!("Exclusive guard of a [`", stringify!($lock), "`].")]
+        #[must_use = "if unused the RwLock will immediately unlock"]
+        #[clippy::has_significant_drop]
+        pub struct $write_guard<'a, T: ?Sized> {
+            lock: &'a $lock<T>,
+            inner: lock_api::RwLockWriteGuard<'a, $raw, T>,
+            recorded: Recorded,
+            subclass: u8,
+        }
+
+        #[doc = concat!("Upgradable read guard of a [`", stringify!($lock), "`].")]
+        #[must_use = "if unused the RwLock will immediately unlock"]
+        #[clippy::has_significant_drop]
+        pub struct $upg_guard<'a, T: ?Sized> {
+            lock: &'a $lock<T>,
+            /// `None` only while being upgraded.
+            inner: Option<lock_api::RwLockUpgradableReadGuard<'a, $raw, T>>,
+            recorded: Recorded,
+        }
+
+        impl<'a, T: ?Sized> $write_guard<'a, T> {
+            /// Turns the write into a read without letting a writer in
+            /// between. It cannot block, so it is not validated; the held
+            /// entry changes mode (to the mode of this lock's `read`).
+            pub fn downgrade(s: Self) -> $read_guard<'a, T> {
+                let (lock, inner, recorded, subclass) = s.into_parts();
+                recorded.change_mode(&lock.map, $read_mode);
+                $read_guard {
+                    lock,
+                    inner: lock_api::RwLockWriteGuard::downgrade(inner),
+                    recorded,
+                    subclass,
+                }
+            }
+
+            /// Turns the write into an upgradable read (cannot block, not
+            /// validated); the held entry becomes a non-recursive read.
+            pub fn downgrade_to_upgradable(s: Self) -> $upg_guard<'a, T> {
+                let (lock, inner, recorded, _) = s.into_parts();
+                recorded.change_mode(&lock.map, Mode::Read);
+                $upg_guard {
+                    lock,
+                    inner: Some(lock_api::RwLockWriteGuard::downgrade_to_upgradable(inner)),
+                    recorded,
+                }
+            }
+        }
+
+        impl<'a, T: ?Sized> $upg_guard<'a, T> {
+            fn take(&mut self) -> lock_api::RwLockUpgradableReadGuard<'a, $raw, T> {
+                self.inner.take().expect("upgradable guard holds the lock")
+            }
+
+            fn held(&mut self) -> &mut lock_api::RwLockUpgradableReadGuard<'a, $raw, T> {
+                self.inner.as_mut().expect("upgradable guard holds the lock")
+            }
+
+            /// Upgrades to a write, blocking until the other readers leave.
+            /// Validated as a new exclusive acquisition (the read is released
+            /// first).
+            #[track_caller]
+            pub fn upgrade(mut s: Self) -> $write_guard<'a, T> {
+                let at = Location::caller();
+                let lock = s.lock;
+                s.recorded.release(&lock.map);
+                let recorded = Recorded::new(engine::acquire(
+                    &lock.map,
+                    Mode::Exclusive,
+                    0,
+                    Flags::NONE,
+                    None,
+                    at,
+                ));
+                let inner = s.take();
+                $write_guard {
+                    lock,
+                    inner: lock_api::RwLockUpgradableReadGuard::upgrade(inner),
+                    recorded,
+                    subclass: 0,
+                }
+            }
+
+            /// Attempts to upgrade without blocking. On success the held entry
+            /// becomes exclusive (no validation: nothing was waited for);
+            /// otherwise the guard comes back unchanged.
+            pub fn try_upgrade(mut s: Self) -> Result<$write_guard<'a, T>, Self> {
+                let inner = s.take();
+                match lock_api::RwLockUpgradableReadGuard::try_upgrade(inner) {
+                    Ok(w) => Ok(s.upgraded(w)),
+                    Err(inner) => {
+                        s.inner = Some(inner);
+                        Err(s)
+                    }
+                }
+            }
+
+            /// Attempts to upgrade, giving up after `timeout` (treated like
+            /// [`try_upgrade`](Self::try_upgrade)).
+            pub fn try_upgrade_for(mut s: Self, timeout: Duration) -> Result<$write_guard<'a, T>, Self> {
+                let inner = s.take();
+                match lock_api::RwLockUpgradableReadGuard::try_upgrade_for(inner, timeout) {
+                    Ok(w) => Ok(s.upgraded(w)),
+                    Err(inner) => {
+                        s.inner = Some(inner);
+                        Err(s)
+                    }
+                }
+            }
+
+            /// Attempts to upgrade, giving up at `deadline` (treated like
+            /// [`try_upgrade`](Self::try_upgrade)).
+            pub fn try_upgrade_until(mut s: Self, deadline: Instant) -> Result<$write_guard<'a, T>, Self> {
+                let inner = s.take();
+                match lock_api::RwLockUpgradableReadGuard::try_upgrade_until(inner, deadline) {
+                    Ok(w) => Ok(s.upgraded(w)),
+                    Err(inner) => {
+                        s.inner = Some(inner);
+                        Err(s)
+                    }
+                }
+            }
+
+            /// The write guard after a successful try-upgrade: the held entry
+            /// changes mode in place.
+            fn upgraded(mut self, inner: lock_api::RwLockWriteGuard<'a, $raw, T>) -> $write_guard<'a, T> {
+                let recorded = std::mem::replace(&mut self.recorded, Recorded::NO);
+                recorded.change_mode(&self.lock.map, Mode::Exclusive);
+                $write_guard {
+                    lock: self.lock,
+                    inner,
+                    recorded,
+                    subclass: 0,
+                }
+            }
+
+            /// Upgrades, runs `f` on the data, and downgrades back to an
+            /// upgradable read. To the checker: the upgrade is validated as
+            /// [`upgrade`](Self::upgrade)'s, and the entry becomes a
+            /// non-recursive read again afterwards.
+            #[track_caller]
+            pub fn with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Ret {
+                let at = Location::caller();
+                let map = &self.lock.map;
+                self.recorded.release(map);
+                self.recorded = Recorded::new(engine::acquire(
+                    map,
+                    Mode::Exclusive,
+                    0,
+                    Flags::NONE,
+                    None,
+                    at,
+                ));
+                let out = self.held().with_upgraded(f);
+                self.recorded.change_mode(map, Mode::Read);
+                out
+            }
+
+            /// As [`with_upgraded`](Self::with_upgraded) if the upgrade succeeds
+            /// without blocking (treated like [`try_upgrade`](Self::try_upgrade)).
+            pub fn try_with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Option<Ret> {
+                let map = &self.lock.map;
+                let recorded = self.recorded;
+                self.held().try_with_upgraded(|data| {
+                    recorded.change_mode(map, Mode::Exclusive);
+                    let out = f(data);
+                    recorded.change_mode(map, Mode::Read);
+                    out
+                })
+            }
+
+            /// As [`try_with_upgraded`](Self::try_with_upgraded), giving up after `timeout`.
+            pub fn try_with_upgraded_for<Ret, F: FnOnce(&mut T) -> Ret>(
+                &mut self,
+                timeout: Duration,
+                f: F,
+            ) -> Option<Ret> {
+                let map = &self.lock.map;
+                let recorded = self.recorded;
+                self.held().try_with_upgraded_for(timeout, |data| {
+                    recorded.change_mode(map, Mode::Exclusive);
+                    let out = f(data);
+                    recorded.change_mode(map, Mode::Read);
+                    out
+                })
+            }
+
+            /// As [`try_with_upgraded`](Self::try_with_upgraded), giving up at `deadline`.
+            pub fn try_with_upgraded_until<Ret, F: FnOnce(&mut T) -> Ret>(
+                &mut self,
+                deadline: Instant,
+                f: F,
+            ) -> Option<Ret> {
+                let map = &self.lock.map;
+                let recorded = self.recorded;
+                self.held().try_with_upgraded_until(deadline, |data| {
+                    recorded.change_mode(map, Mode::Exclusive);
+                    let out = f(data);
+                    recorded.change_mode(map, Mode::Read);
+                    out
+                })
+            }
+
+            /// Turns the upgradable read into a plain read (cannot block; the
+            /// held entry takes the mode of this lock's `read`).
+            pub fn downgrade(mut s: Self) -> $read_guard<'a, T> {
+                let inner = s.take();
+                let recorded = std::mem::replace(&mut s.recorded, Recorded::NO);
+                if $read_mode != Mode::Read {
+                    recorded.change_mode(&s.lock.map, $read_mode);
+                }
+                $read_guard {
+                    lock: s.lock,
+                    inner: lock_api::RwLockUpgradableReadGuard::downgrade(inner),
+                    recorded,
+                    subclass: 0,
+                }
+            }
+
+            /// Unlocks fairly (parking_lot's `unlock_fair`); the checker entry
+            /// is released first.
+            #[track_caller]
+            pub fn unlock_fair(mut s: Self) {
+                s.recorded.release(&s.lock.map);
+                lock_api::RwLockUpgradableReadGuard::unlock_fair(s.take());
+            }
+
+            /// Temporarily unlocks to run `f`, then takes the upgradable read
+            /// again (validated as a new acquisition).
+            #[track_caller]
+            pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
+                Self::around(s, Location::caller(), |g, f| {
+                    lock_api::RwLockUpgradableReadGuard::unlocked(g, f)
+                }, f)
+            }
+
+            /// As [`unlocked`](Self::unlocked), unlocking fairly.
+            #[track_caller]
+            pub fn unlocked_fair<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
+                Self::around(s, Location::caller(), |g, f| {
+                    lock_api::RwLockUpgradableReadGuard::unlocked_fair(g, f)
+                }, f)
+            }
+
+            /// Lets waiting threads take the lock if any (parking_lot's
+            /// `bump`): to the checker a release and a validated re-acquisition.
+            #[track_caller]
+            pub fn bump(s: &mut Self) {
+                Self::around(s, Location::caller(), |g, f| {
+                    lock_api::RwLockUpgradableReadGuard::bump(g);
+                    f()
+                }, || ())
+            }
+
+            fn around<U>(
+                s: &mut Self,
+                at: &'static Location<'static>,
+                how: impl FnOnce(&mut lock_api::RwLockUpgradableReadGuard<'a, $raw, T>, &mut dyn FnMut() -> U) -> U,
+                f: impl FnOnce() -> U,
+            ) -> U {
+                let map = &s.lock.map;
+                s.recorded.release(map);
+                let recorded = &mut s.recorded;
+                let mut f = Some(f);
+                let out = how(s.inner.as_mut().expect("upgradable guard holds the lock"), &mut || {
+                    let out = (f.take().expect("called once"))();
+                    *recorded = Recorded::new(engine::acquire(map, Mode::Read, 0, Flags::NONE, None, at));
+                    out
+                });
+                out
+            }
+        }
+
+        impl<T: ?Sized> Drop for $upg_guard<'_, T> {
+            fn drop(&mut self) {
+                self.recorded.release(&self.lock.map);
+            }
+        }
+
+        impl<T: ?Sized + fmt::Debug> fmt::Debug for $upg_guard<'_, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&**self, f)
+            }
+        }
+
+        impl<'a, T: ?Sized> $upg_guard<'a, T> {
+            /// The lock this guard holds.
+            pub fn rwlock(s: &Self) -> &'a $lock<T> {
+                s.lock
+            }
+        }
+
+        impl<T: ?Sized> Deref for $upg_guard<'_, T> {
+            type Target = T;
+            fn deref(&self) -> &T {
+                self.inner.as_ref().expect("upgradable guard holds the lock")
+            }
+        }
+
+        rwlock!(@arc $lock, $arc_read, $raw, $read_mode, lock_api::RawRwLock, SharedGuard,
+            lock_shared, try_lock_shared, try_lock_shared_for, try_lock_shared_until,
+            unlock_shared, unlock_shared_fair, read_arc, try_read_arc, try_read_arc_for, try_read_arc_until, "shared");
+        rwlock!(@arc $lock, $arc_write, $raw, Mode::Exclusive, lock_api::RawRwLock, ExclusiveGuard,
+            lock_exclusive, try_lock_exclusive, try_lock_exclusive_for, try_lock_exclusive_until,
+            unlock_exclusive, unlock_exclusive_fair, write_arc, try_write_arc, try_write_arc_for, try_write_arc_until, "exclusive");
+        rwlock!(@arc $lock, $arc_upg, $raw, Mode::Read, lock_api::RawRwLockUpgrade, UpgradableGuard,
+            lock_upgradable, try_lock_upgradable, try_lock_upgradable_for, try_lock_upgradable_until,
+            unlock_upgradable, unlock_upgradable_fair, upgradable_read_arc, try_upgradable_read_arc,
+            try_upgradable_read_arc_for, try_upgradable_read_arc_until, "upgradable");
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> $arc_upg<T> {
+            /// Takes the guard apart without unlocking.
+            fn into_parts(s: Self) -> (Arc<$lock<T>>, <$raw as lock_api::RawRwLockUpgrade>::UpgradableGuard, Recorded) {
+                let mut s = std::mem::ManuallyDrop::new(s);
+                let s = &mut *s;
+                // SAFETY: `s` is never dropped, so the token and the `Arc` are
+                // each moved out exactly once.
+                unsafe { (std::ptr::read(&s.lock), std::mem::ManuallyDrop::take(&mut s.token), s.recorded) }
+            }
+
+            /// Upgrades to a write, blocking until the readers leave: the read
+            /// is released and the write validated, as
+            #[doc = concat!("[`", stringify!($upg_guard), "::upgrade`].")]
+            #[track_caller]
+            pub fn upgrade(s: Self) -> $arc_write<T> {
+                let at = Location::caller();
+                let (lock, token, mut recorded) = Self::into_parts(s);
+                recorded.release(&lock.map);
+                let recorded = Recorded::new(engine::acquire(&lock.map, Mode::Exclusive, 0, Flags::NONE, None, at));
+                // SAFETY: `token` is this acquisition's upgradable state.
+                let token = unsafe { lock.inner.raw().upgrade(token) };
+                $arc_write::new(lock, token, recorded)
+            }
+
+            /// Attempts to upgrade without blocking; the held entry becomes
+            /// exclusive on success.
+            pub fn try_upgrade(s: Self) -> Result<$arc_write<T>, Self> {
+                let (lock, token, recorded) = Self::into_parts(s);
+                // SAFETY: `token` is this acquisition's upgradable state.
+                match unsafe { lock.inner.raw().try_upgrade(token) } {
+                    Ok(token) => {
+                        recorded.change_mode(&lock.map, Mode::Exclusive);
+                        Ok($arc_write::new(lock, token, recorded))
+                    }
+                    Err(token) => Err($arc_upg::new(lock, token, recorded)),
+                }
+            }
+
+            /// Turns it into a plain read (cannot block).
+            pub fn downgrade(s: Self) -> $arc_read<T> {
+                let (lock, token, recorded) = Self::into_parts(s);
+                if $read_mode != Mode::Read {
+                    recorded.change_mode(&lock.map, $read_mode);
+                }
+                // SAFETY: `token` is this acquisition's upgradable state.
+                let token = unsafe { lock_api::RawRwLockUpgradeDowngrade::downgrade_upgradable(lock.inner.raw(), token) };
+                $arc_read::new(lock, token, recorded)
+            }
+
+            /// Upgrades, runs `f`, and goes back to an upgradable read;
+            /// validated as [`upgrade`](Self::upgrade).
+            #[track_caller]
+            pub fn with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Ret {
+                let at = Location::caller();
+                let lock = Arc::clone(&self.lock);
+                self.recorded.release(&lock.map);
+                self.recorded = Recorded::new(engine::acquire(&lock.map, Mode::Exclusive, 0, Flags::NONE, None, at));
+                // SAFETY: the token is this acquisition's state; it is taken,
+                // upgraded, and put back downgraded before anything can see
+                // the slot empty: `f` cannot reach this guard, and a panic in
+                // `f` is caught and resumed only after the token is back.
+                unsafe {
+                    let token = std::mem::ManuallyDrop::take(&mut self.token);
+                    let raw = lock.inner.raw();
+                    let excl = raw.upgrade(token);
+                    let data = &mut *lock.inner.data_ptr();
+                    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(data)));
+                    let token = lock_api::RawRwLockUpgradeDowngrade::downgrade_to_upgradable(raw, excl);
+                    self.token = std::mem::ManuallyDrop::new(token);
+                    self.recorded.change_mode(&lock.map, Mode::Read);
+                    out.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                }
+            }
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> DerefMut for $arc_write<T> {
+            fn deref_mut(&mut self) -> &mut T {
+                // SAFETY: the guard holds the lock exclusively and is borrowed mutably.
+                unsafe { &mut *self.lock.inner.data_ptr() }
+            }
+        }
+        rwlock!(@guard $lock, $read_guard, RwLockReadGuard, $mapped_read, $raw, $read_mode);
+        rwlock!(@guard $lock, $write_guard, RwLockWriteGuard, $mapped_write, $raw, Mode::Exclusive, mut);
+
+        impl<T: ?Sized> DerefMut for $write_guard<'_, T> {
+            fn deref_mut(&mut self) -> &mut T {
+                &mut self.inner
+            }
+        }
+    };
+
+    // An `Arc` guard (feature `arc_lock`) and the four methods that make it.
+    (@arc $lock:ident, $arc:ident, $raw:ty, $mode:expr, $tr:path, $token:ident,
+        $lk:ident, $try_lk:ident, $try_for:ident, $try_until:ident,
+        $unlk:ident, $unlk_fair:ident, $m:ident, $try_m:ident, $try_m_for:ident, $try_m_until:ident, $what:literal) => {
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> $lock<T> {
+            #[doc = concat!("A ", $what, " acquisition through an `Arc`: the guard owns a clone of the")]
+            /// `Arc` and has no lifetime (feature `arc_lock`). Validated before
+            /// blocking; the checker entry is released when the guard drops.
+            #[track_caller]
+            pub fn $m(self: &Arc<Self>) -> $arc<T> {
+                let recorded = Recorded::new(self.map.lock($mode, 0, None));
+                // SAFETY: the raw lock is taken here and released exactly
+                // once, by the guard's `Drop` (or `unlock_fair`), with this token.
+                let token = unsafe { self.inner.raw() }.$lk();
+                $arc::new(Arc::clone(self), token, recorded)
+            }
+
+            /// The same without blocking (a trylock).
+            #[track_caller]
+            pub fn $try_m(self: &Arc<Self>) -> Option<$arc<T>> {
+                let at = Location::caller();
+                // SAFETY: as in the blocking form.
+                let token = unsafe { self.inner.raw() }.$try_lk()?;
+                Some($arc::tried(self, token, at))
+            }
+
+            /// The same, giving up after `timeout` (a trylock).
+            #[track_caller]
+            pub fn $try_m_for(self: &Arc<Self>, timeout: Duration) -> Option<$arc<T>> {
+                let at = Location::caller();
+                // SAFETY: as in the blocking form.
+                let token = unsafe { self.inner.raw() }.$try_for(timeout)?;
+                Some($arc::tried(self, token, at))
+            }
+
+            /// The same, giving up at `deadline` (a trylock).
+            #[track_caller]
+            pub fn $try_m_until(self: &Arc<Self>, deadline: Instant) -> Option<$arc<T>> {
+                let at = Location::caller();
+                // SAFETY: as in the blocking form.
+                let token = unsafe { self.inner.raw() }.$try_until(deadline)?;
+                Some($arc::tried(self, token, at))
+            }
+        }
+
+        #[doc = concat!("A ", $what, " guard of a [`", stringify!($lock), "`] held through an `Arc`, with")]
+        /// no lifetime (feature `arc_lock`). Dropping it releases the checker
+        /// entry on the thread that took the lock (`!Send` unless `send_guard`,
+        /// which posts the release to that thread).
+        #[cfg(feature = "arc_lock")]
+        #[must_use = "if unused the RwLock will immediately unlock"]
+        #[clippy::has_significant_drop]
+        pub struct $arc<T: ?Sized> {
+            lock: Arc<$lock<T>>,
+            token: std::mem::ManuallyDrop<<$raw as $tr>::$token>,
+            recorded: Recorded,
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> $arc<T> {
+            fn new(lock: Arc<$lock<T>>, token: <$raw as $tr>::$token, recorded: Recorded) -> Self {
+                $arc { lock, token: std::mem::ManuallyDrop::new(token), recorded }
+            }
+
+            fn tried(
+                lock: &Arc<$lock<T>>,
+                token: <$raw as $tr>::$token,
+                at: &'static Location<'static>,
+            ) -> Self {
+                let recorded = Recorded::new(engine::acquire(&lock.map, $mode, 0, Flags::TRYLOCK, None, at));
+                $arc::new(Arc::clone(lock), token, recorded)
+            }
+
+            /// The `Arc` of the lock this guard holds.
+            pub fn rwlock(s: &Self) -> &Arc<$lock<T>> {
+                &s.lock
+            }
+
+            /// Unlocks and returns the lock's `Arc`.
+            #[track_caller]
+            pub fn into_arc(s: Self) -> Arc<$lock<T>> {
+                let lock = Arc::clone(&s.lock);
+                drop(s);
+                lock
+            }
+
+            /// Unlocks fairly; the checker entry is released first.
+            #[track_caller]
+            pub fn unlock_fair(s: Self) {
+                let mut s = std::mem::ManuallyDrop::new(s);
+                let s = &mut *s;
+                s.recorded.release(&s.lock.map);
+                // SAFETY: `s` is never dropped, so the token is taken once, and
+                // it is this acquisition's state; the `Arc` is read out once.
+                unsafe {
+                    let token = std::mem::ManuallyDrop::take(&mut s.token);
+                    s.lock.inner.raw().$unlk_fair(token);
+                    drop(std::ptr::read(&s.lock));
+                }
+            }
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> Drop for $arc<T> {
+            fn drop(&mut self) {
+                self.recorded.release(&self.lock.map);
+                // SAFETY: the token is this acquisition's state, taken once
+                // here (the guard is being dropped).
+                unsafe {
+                    let token = std::mem::ManuallyDrop::take(&mut self.token);
+                    self.lock.inner.raw().$unlk(token);
+                }
+            }
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> Deref for $arc<T> {
+            type Target = T;
+            fn deref(&self) -> &T {
+                // SAFETY: the guard holds the lock, so no writer can access the data.
+                unsafe { &*self.lock.inner.data_ptr() }
+            }
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized + fmt::Debug> fmt::Debug for $arc<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&**self, f)
+            }
+        }
+    };
+
+    // The methods common to the read and the write guard.
+    (@guard $lock:ident, $guard:ident, $inner:ident, $mapped:ident, $raw:ty, $mode:expr $(, $mut:tt)?) => {
         impl<T: ?Sized> Drop for $guard<'_, T> {
             fn drop(&mut self) {
                 self.recorded.release(&self.lock.map);
@@ -381,31 +965,32 @@ macro_rules! guard_impls {
             }
         }
 
-        impl<'a, T: ?Sized> $guard<'a, T> {
-            /// The lock this guard holds.
-            pub fn rwlock(s: &Self) -> &'a RwLock<T> {
-                s.lock
+        impl<T: ?Sized + fmt::Display> fmt::Display for $guard<'_, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&**self, f)
             }
         }
-    };
-}
 
-guard_impls!(RwLockReadGuard);
-guard_impls!(RwLockWriteGuard);
-guard_impls!(RwLockUpgradableReadGuard);
+        impl<T: ?Sized> Deref for $guard<'_, T> {
+            type Target = T;
+            fn deref(&self) -> &T {
+                &self.inner
+            }
+        }
 
-/// `map` and `try_map` for a guard whose `inner` is a lock_api guard with the
-/// same two functions.
-macro_rules! guard_map {
-    ($guard:ident, $inner:ident, $mapped:ident $(, $mut:tt)?) => {
         impl<'a, T: ?Sized> $guard<'a, T> {
+            /// The lock this guard holds.
+            pub fn rwlock(s: &Self) -> &'a $lock<T> {
+                s.lock
+            }
+
             /// A guard for a part of the locked data (parking_lot's `map`). The
             /// lock stays held, and on the held-lock stack, until it drops.
             pub fn map<U: ?Sized, F>(s: Self, f: F) -> $mapped<'a, U>
             where
                 F: FnOnce(& $($mut)? T) -> & $($mut)? U,
             {
-                let (lock, inner, recorded) = s.into_parts();
+                let (lock, inner, recorded, _) = s.into_parts();
                 Mapped::new(lock_api::$inner::map(inner, f), &lock.map, recorded)
             }
 
@@ -414,68 +999,139 @@ macro_rules! guard_map {
             where
                 F: FnOnce(& $($mut)? T) -> Option<& $($mut)? U>,
             {
-                let (lock, inner, recorded) = s.into_parts();
+                let (lock, inner, recorded, subclass) = s.into_parts();
                 match lock_api::$inner::try_map(inner, f) {
                     Ok(mapped) => Ok(Mapped::new(mapped, &lock.map, recorded)),
-                    Err(inner) => Err($guard {
-                        lock,
-                        inner,
-                        recorded,
-                    }),
+                    Err(inner) => Err($guard { lock, inner, recorded, subclass }),
                 }
             }
 
+            /// As `map` if `f` returns `Ok`; otherwise gives the guard back with the error.
+            pub fn try_map_or_err<U: ?Sized, F, E>(s: Self, f: F) -> Result<$mapped<'a, U>, (Self, E)>
+            where
+                F: FnOnce(& $($mut)? T) -> Result<& $($mut)? U, E>,
+            {
+                let (lock, inner, recorded, subclass) = s.into_parts();
+                match lock_api::$inner::try_map_or_err(inner, f) {
+                    Ok(mapped) => Ok(Mapped::new(mapped, &lock.map, recorded)),
+                    Err((inner, e)) => Err(($guard { lock, inner, recorded, subclass }, e)),
+                }
+            }
+
+            /// Unlocks fairly (parking_lot's `unlock_fair`); the checker entry
+            /// is released first.
+            #[track_caller]
+            pub fn unlock_fair(mut s: Self) {
+                s.recorded.release(&s.lock.map);
+                let (_, inner, _, _) = s.into_parts();
+                lock_api::$inner::unlock_fair(inner);
+            }
+
+            /// Temporarily unlocks to run `f`, then locks again the same way
+            /// (validated as a new acquisition, in the same subclass).
+            #[track_caller]
+            pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
+                let at = Location::caller();
+                Self::around(s, at, |g, f| lock_api::$inner::unlocked(g, f), f)
+            }
+
+            /// As [`unlocked`](Self::unlocked), unlocking fairly.
+            #[track_caller]
+            pub fn unlocked_fair<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
+                let at = Location::caller();
+                Self::around(s, at, |g, f| lock_api::$inner::unlocked_fair(g, f), f)
+            }
+
+            /// Lets waiting threads take the lock if any (parking_lot's
+            /// `bump`): to the checker a release and a validated re-acquisition.
+            #[track_caller]
+            pub fn bump(s: &mut Self) {
+                let at = Location::caller();
+                Self::around(s, at, |g, f| {
+                    lock_api::$inner::bump(g);
+                    f()
+                }, || ())
+            }
+
+            fn around<U>(
+                s: &mut Self,
+                at: &'static Location<'static>,
+                how: impl FnOnce(&mut lock_api::$inner<'a, $raw, T>, &mut dyn FnMut() -> U) -> U,
+                f: impl FnOnce() -> U,
+            ) -> U {
+                let map = &s.lock.map;
+                let subclass = s.subclass;
+                s.recorded.release(map);
+                let recorded = &mut s.recorded;
+                let mut f = Some(f);
+                how(&mut s.inner, &mut || {
+                    let out = (f.take().expect("called once"))();
+                    *recorded = Recorded::new(engine::acquire(map, $mode, subclass, Flags::NONE, None, at));
+                    out
+                })
+            }
+
             /// Takes the guard apart without releasing anything.
-            fn into_parts(
-                self,
-            ) -> (
-                &'a RwLock<T>,
-                lock_api::$inner<'a, parking_lot::RawRwLockRecursive, T>,
-                Recorded,
-            ) {
+            fn into_parts(self) -> (&'a $lock<T>, lock_api::$inner<'a, $raw, T>, Recorded, u8) {
                 let this = std::mem::ManuallyDrop::new(self);
                 // SAFETY: `this` is never used or dropped again, and `inner`
                 // is moved out exactly once; the other fields are `Copy`.
                 let inner = unsafe { std::ptr::read(&this.inner) };
-                (this.lock, inner, this.recorded)
+                (this.lock, inner, this.recorded, this.subclass)
             }
         }
     };
 }
 
-guard_map!(RwLockReadGuard, RwLockReadGuard, MappedRwLockReadGuard);
-guard_map!(
-    RwLockWriteGuard,
-    RwLockWriteGuard,
-    MappedRwLockWriteGuard,
-    mut
-);
-
-impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
+rwlock! {
+    /// A reader-writer lock: `parking_lot::RwLock` (task-fair: a waiting
+    /// writer blocks new readers) plus a [`LockMap`]. [`read`](RwLock::read)
+    /// is a non-recursive read to the checker.
+    ///
+    /// ```
+    /// use lockdep::RwLock;
+    /// let l = RwLock::new(vec![1]);
+    /// l.write().push(2);
+    /// assert_eq!(l.read().len(), 2);
+    /// ```
+    lock: RwLock,
+    read_guard: RwLockReadGuard,
+    write_guard: RwLockWriteGuard,
+    upgradable_guard: RwLockUpgradableReadGuard,
+    mapped_read: MappedRwLockReadGuard,
+    mapped_write: MappedRwLockWriteGuard,
+    arc_read: ArcRwLockReadGuard,
+    arc_write: ArcRwLockWriteGuard,
+    arc_upgradable: ArcRwLockUpgradableReadGuard,
+    raw: parking_lot::RawRwLock,
+    read_mode: Mode::Read,
+    read_doc: "Shared, non-recursive read, validated before blocking. It queues behind a waiting writer (parking_lot's `RwLock` is task-fair), so a thread that takes it twice can deadlock; the checker reports a second read of the same class.",
 }
 
-impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-}
-
-impl<T: ?Sized> Deref for RwLockUpgradableReadGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        self.inner
-            .as_ref()
-            .expect("upgradable guard holds the lock")
-    }
+rwlock! {
+    /// A reader-preferring reader-writer lock: `parking_lot::RecursiveRwLock`
+    /// plus a [`LockMap`]. [`read`](RecursiveRwLock::read) is a recursive read
+    /// to the checker (the kernel's rwlock `read_lock`): it waits only for a
+    /// writer that holds the lock, so a thread may take it while holding a
+    /// read of the same class.
+    ///
+    /// ```
+    /// use lockdep::RecursiveRwLock;
+    /// let l = RecursiveRwLock::new(1);
+    /// let a = l.read();
+    /// let b = l.read(); // fine: recursive
+    /// assert_eq!(*a + *b, 2);
+    /// ```
+    lock: RecursiveRwLock,
+    read_guard: RecursiveRwLockReadGuard,
+    write_guard: RecursiveRwLockWriteGuard,
+    upgradable_guard: RecursiveRwLockUpgradableReadGuard,
+    mapped_read: MappedRecursiveRwLockReadGuard,
+    mapped_write: MappedRecursiveRwLockWriteGuard,
+    arc_read: ArcRecursiveRwLockReadGuard,
+    arc_write: ArcRecursiveRwLockWriteGuard,
+    arc_upgradable: ArcRecursiveRwLockUpgradableReadGuard,
+    raw: parking_lot::RawRwLockRecursive,
+    read_mode: Mode::RecursiveRead,
+    read_doc: "Shared, recursive read, validated before blocking: it waits only for a writer that holds the lock, never for a waiting one.",
 }

@@ -57,9 +57,9 @@ pub type MappedMutexGuard<'a, U> = Mapped<'a, parking_lot::MappedMutexGuard<'a, 
 /// A shared guard for a part of the data of a [`RwLock`](crate::RwLock), from
 /// [`RwLockReadGuard::map`](crate::RwLockReadGuard::map).
 pub type MappedRwLockReadGuard<'a, U> =
-    Mapped<'a, lock_api::MappedRwLockReadGuard<'a, parking_lot::RawRwLockRecursive, U>>;
+    Mapped<'a, lock_api::MappedRwLockReadGuard<'a, parking_lot::RawRwLock, U>>;
 
 /// An exclusive guard for a part of the data of a [`RwLock`](crate::RwLock),
 /// from [`RwLockWriteGuard::map`](crate::RwLockWriteGuard::map).
 pub type MappedRwLockWriteGuard<'a, U> =
-    Mapped<'a, lock_api::MappedRwLockWriteGuard<'a, parking_lot::RawRwLockRecursive, U>>;
+    Mapped<'a, lock_api::MappedRwLockWriteGuard<'a, parking_lot::RawRwLock, U>>;

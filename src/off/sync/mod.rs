@@ -21,12 +21,30 @@ pub(crate) mod mutex;
 #[path = "../../sync/once.rs"]
 pub(crate) mod once;
 pub(crate) mod rwlock;
+
+/// The raw lock of [`RwLock`].
+type RwRaw = parking_lot::RawRwLock;
+
+pub(crate) mod recursive_rwlock;
 pub(crate) mod seqcount;
 
 pub use condvar::{Condvar, WaitTimeoutResult};
 pub use mapped::{Mapped, MappedMutexGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard};
 pub use mutex::{Mutex, MutexGuard};
 pub use once::{LazyLock, Once, OnceLock, OnceState};
+
+// parking_lot's own types, re-exported as they are (same behaviour, same
+// size): the lockdep extras of the checked build (`with_class`,
+// `lock_nested`, `lock_map`, `SetClass`) are not mirrored on `FairMutex` and
+// `ReentrantMutex` yet.
+pub use parking_lot::{
+    FairMutex, FairMutexGuard, MappedFairMutexGuard, MappedReentrantMutexGuard, ReentrantMutex,
+    ReentrantMutexGuard,
+};
+pub use recursive_rwlock::{
+    MappedRecursiveRwLockReadGuard, MappedRecursiveRwLockWriteGuard, RecursiveRwLock,
+    RecursiveRwLockReadGuard, RecursiveRwLockUpgradableReadGuard, RecursiveRwLockWriteGuard,
+};
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard, RwSem};
 pub use seqcount::{SeqCount, SeqCountWriteGuard};
 

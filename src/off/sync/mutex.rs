@@ -138,10 +138,8 @@ impl<T> From<T> for Mutex<T> {
 
 impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Mutex")
-            .field("class", &self.lock_map().class_name())
-            .field("data", &&self.inner)
-            .finish()
+        // Exactly what the raw lock prints, as in the checked build.
+        fmt::Debug::fmt(&self.inner, f)
     }
 }
 

@@ -1,16 +1,25 @@
 //! [`RwLock`] (alias [`RwSem`]) with checking compiled out:
-//! `parking_lot::RecursiveRwLock`, transparently (the lock underneath the
+//! `parking_lot::RwLock`, transparently (the lock underneath the
 //! checked build's `RwLock` too, so both builds behave alike at run time).
+//!
+//! The file is compiled twice, over the raw lock `super::RwRaw`: as
+//! `RwLock` (parking_lot's task-fair `RawRwLock`) and, in
+//! `recursive_rwlock`, as `RecursiveRwLock` (`RawRwLockRecursive`).
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
-use super::mapped::{Mapped, MappedRwLockReadGuard, MappedRwLockWriteGuard};
+use crate::sync::mapped::Mapped;
+
+/// The raw lock underneath (see the module documentation).
+type Raw = super::RwRaw;
+type MappedRwLockReadGuard<'a, U> = Mapped<'a, lock_api::MappedRwLockReadGuard<'a, Raw, U>>;
+type MappedRwLockWriteGuard<'a, U> = Mapped<'a, lock_api::MappedRwLockWriteGuard<'a, Raw, U>>;
 use crate::class::LockClass;
 use crate::map::LockMap;
 
-/// A reader-writer lock: `parking_lot::RecursiveRwLock`, with the API of the
+/// A reader-writer lock: `parking_lot::RwLock`, with the API of the
 /// checked build and nothing recorded.
 ///
 /// ```
@@ -21,10 +30,11 @@ use crate::map::LockMap;
 /// ```
 #[repr(transparent)]
 pub struct RwLock<T: ?Sized> {
-    inner: parking_lot::RecursiveRwLock<T>,
+    inner: lock_api::RwLock<Raw, T>,
 }
 
 /// The kernel's name for a reader-writer semaphore: the same type as [`RwLock`].
+#[allow(dead_code)] // re-exported for `RwLock` only
 pub type RwSem<T> = RwLock<T>;
 
 impl<T> RwLock<T> {
@@ -33,7 +43,7 @@ impl<T> RwLock<T> {
     #[inline(always)]
     pub const fn new(value: T) -> RwLock<T> {
         RwLock {
-            inner: parking_lot::RecursiveRwLock::new(value),
+            inner: lock_api::RwLock::new(value),
         }
     }
 
@@ -65,14 +75,6 @@ impl<T: ?Sized> RwLock<T> {
     #[inline(always)]
     pub fn read_nested(&self, subclass: u8) -> RwLockReadGuard<'_, T> {
         let _ = subclass;
-        RwLockReadGuard(self.inner.read())
-    }
-
-    /// Recursive read (the same lock operation as [`read`](Self::read): the
-    /// lock underneath lets a thread read a lock it already reads).
-    #[track_caller]
-    #[inline(always)]
-    pub fn read_recursive(&self) -> RwLockReadGuard<'_, T> {
         RwLockReadGuard(self.inner.read())
     }
 
@@ -201,10 +203,8 @@ impl<T> From<T> for RwLock<T> {
 
 impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RwLock")
-            .field("class", &self.lock_map().class_name())
-            .field("data", &&self.inner)
-            .finish()
+        // Exactly what the raw lock prints, as in the checked build.
+        fmt::Debug::fmt(&self.inner, f)
     }
 }
 
@@ -212,27 +212,27 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 #[repr(transparent)]
-pub struct RwLockReadGuard<'a, T: ?Sized>(parking_lot::RecursiveRwLockReadGuard<'a, T>);
+pub struct RwLockReadGuard<'a, T: ?Sized>(lock_api::RwLockReadGuard<'a, Raw, T>);
 
 /// Exclusive guard of a [`RwLock`]: parking_lot's guard, transparently.
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 #[repr(transparent)]
-pub struct RwLockWriteGuard<'a, T: ?Sized>(parking_lot::RecursiveRwLockWriteGuard<'a, T>);
+pub struct RwLockWriteGuard<'a, T: ?Sized>(lock_api::RwLockWriteGuard<'a, Raw, T>);
 
 /// Upgradable read guard of a [`RwLock`]: parking_lot's guard, transparently.
 #[must_use = "if unused the RwLock will immediately unlock"]
 #[clippy::has_significant_drop]
 #[repr(transparent)]
 pub struct RwLockUpgradableReadGuard<'a, T: ?Sized>(
-    parking_lot::RecursiveRwLockUpgradableReadGuard<'a, T>,
+    lock_api::RwLockUpgradableReadGuard<'a, Raw, T>,
 );
 
 impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// Turns the write into a read without letting a writer in between.
     #[inline(always)]
     pub fn downgrade(s: Self) -> RwLockReadGuard<'a, T> {
-        RwLockReadGuard(parking_lot::RecursiveRwLockWriteGuard::downgrade(s.0))
+        RwLockReadGuard(lock_api::RwLockWriteGuard::downgrade(s.0))
     }
 }
 
@@ -241,17 +241,13 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     #[track_caller]
     #[inline(always)]
     pub fn upgrade(s: Self) -> RwLockWriteGuard<'a, T> {
-        RwLockWriteGuard(parking_lot::RecursiveRwLockUpgradableReadGuard::upgrade(
-            s.0,
-        ))
+        RwLockWriteGuard(lock_api::RwLockUpgradableReadGuard::upgrade(s.0))
     }
 
     /// Turns the upgradable read into a plain read (cannot block).
     #[inline(always)]
     pub fn downgrade(s: Self) -> RwLockReadGuard<'a, T> {
-        RwLockReadGuard(parking_lot::RecursiveRwLockUpgradableReadGuard::downgrade(
-            s.0,
-        ))
+        RwLockReadGuard(lock_api::RwLockUpgradableReadGuard::downgrade(s.0))
     }
 }
 
@@ -267,9 +263,9 @@ macro_rules! guard_impls {
             /// The lock this guard holds.
             #[inline(always)]
             pub fn rwlock(s: &Self) -> &'a RwLock<T> {
-                let raw: *const parking_lot::RecursiveRwLock<T> = lock_api::$inner::rwlock(&s.0);
+                let raw: *const lock_api::RwLock<Raw, T> = lock_api::$inner::rwlock(&s.0);
                 // SAFETY: `RwLock<T>` is a `#[repr(transparent)]` wrapper of
-                // `parking_lot::RecursiveRwLock<T>` (same layout and pointer
+                // `lock_api::RwLock<Raw, T>` (same layout and pointer
                 // metadata), and every guard of this module was made from a
                 // `RwLock<T>`, so the pointer is to a live `RwLock<T>`
                 // borrowed for `'a`.

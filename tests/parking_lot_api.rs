@@ -1,0 +1,201 @@
+//! parking_lot 0.13's guard and lock methods beyond `lock`/`read`/`write`,
+//! on lockdep's types: each does what parking_lot's does, and the checker's
+//! held stack follows (released when the lock is, held when it is).
+// Compiled out, the wrappers do not mirror this file's API yet (see
+// docs/migrating.md, "Compiling lockdep out").
+#![cfg(not(lockdep_off))]
+
+use std::time::Duration;
+
+use lockdep::{
+    FairMutex, FairMutexGuard, LockClass, Mutex, MutexGuard, RecursiveRwLock, ReportKind, RwLock,
+    RwLockUpgradableReadGuard, RwLockWriteGuard,
+};
+
+mod common;
+use common::*;
+
+#[test]
+fn mutex_guard_fair_unlock_bump_and_unlocked_fair() {
+    let m = Mutex::new(1);
+    let mut g = m.lock();
+    MutexGuard::bump(&mut g);
+    assert!(m.is_held());
+    let seen = MutexGuard::unlocked_fair(&mut g, || {
+        assert!(!m.is_locked());
+        assert!(!m.is_held());
+        7
+    });
+    assert_eq!(seen, 7);
+    assert!(m.is_held() && m.is_locked());
+    MutexGuard::unlock_fair(g);
+    assert!(!m.is_held() && !m.is_locked());
+}
+
+#[test]
+fn mutex_guard_try_map_or_err() {
+    let m = Mutex::new(vec![1, 2]);
+    let g = m.lock();
+    let (g, e) = match MutexGuard::try_map_or_err(g, |v| v.get_mut(9).ok_or("none")) {
+        Ok(_) => panic!("index 9 does not exist"),
+        Err(back) => back,
+    };
+    assert_eq!(e, "none");
+    let mut mapped = MutexGuard::try_map_or_err(g, |v| v.get_mut(1).ok_or("none"))
+        .unwrap_or_else(|_| panic!("index 1 exists"));
+    *mapped = 5;
+    assert!(m.is_held());
+    drop(mapped);
+    assert!(!m.is_held());
+    assert_eq!(*m.lock(), [1, 5]);
+}
+
+#[test]
+fn mutex_leak_keeps_it_locked_and_held() {
+    let m: &'static Mutex<u8> = Box::leak(Box::new(Mutex::new(3)));
+    let data: &'static mut u8 = MutexGuard::leak(m.lock());
+    *data += 1;
+    assert!(m.is_locked() && m.is_held());
+    assert!(m.try_lock().is_none());
+    // SAFETY: the leaked guard's lock is ours and `data` is no longer used.
+    unsafe { m.force_unlock(Default::default()) };
+    assert!(!m.is_locked() && !m.is_held());
+    assert_eq!(*m.lock(), 4);
+}
+
+#[test]
+fn mutex_raw_and_make_guard_unchecked() {
+    use parking_lot::lock_api::RawMutex as _;
+    let m = Mutex::new(0u32);
+    // SAFETY: the raw lock is locked and unlocked only through the guard.
+    let g = unsafe {
+        let state = m.raw().lock();
+        m.make_guard_unchecked(state)
+    };
+    assert!(m.is_held());
+    drop(g);
+    assert!(!m.is_held() && !m.is_locked());
+    // SAFETY: no guard is live; the pointer is used while nothing else is.
+    unsafe { *m.data_ptr() = 9 };
+    assert_eq!(*m.lock(), 9);
+}
+
+#[test]
+fn fair_mutex_is_checked_like_mutex() {
+    static A: LockClass = LockClass::new("fair::A");
+    static B: LockClass = LockClass::new("fair::B");
+    let a = FairMutex::with_class(0, &A);
+    let b = FairMutex::with_class(0, &B);
+    run_named("fair-ab", || {
+        let _a = a.lock();
+        let _b = b.lock();
+    });
+    run_named("fair-ba", || {
+        let mut gb = b.lock();
+        FairMutexGuard::bump(&mut gb);
+        let _a = a.try_lock_for(Duration::from_millis(5)).unwrap();
+        drop(_a);
+        let _a = a.lock();
+    });
+    let found = reports_naming(&["fair::A", "fair::B"]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].kind, ReportKind::CircularDependency);
+    let g = a.lock();
+    FairMutexGuard::unlock_fair(g);
+    assert!(!a.is_held());
+    assert_eq!(
+        format!("{:?}", a),
+        format!("{:?}", parking_lot::FairMutex::new(0))
+    );
+}
+
+#[test]
+fn upgradable_read_methods() {
+    let l = RwLock::new(1);
+    let u = l.upgradable_read();
+    let r = l.read();
+    // A reader is in: try_upgrade fails and gives the guard back.
+    let u = RwLockUpgradableReadGuard::try_upgrade(u).unwrap_err();
+    let u = RwLockUpgradableReadGuard::try_upgrade_for(u, Duration::from_millis(5)).unwrap_err();
+    drop(r);
+    let mut w = RwLockUpgradableReadGuard::try_upgrade(u).unwrap_or_else(|_| panic!("no reader"));
+    *w += 1;
+    assert!(l.is_held() && l.is_locked_exclusive());
+    let mut u = RwLockWriteGuard::downgrade_to_upgradable(w);
+    assert!(!l.is_locked_exclusive() && l.is_held());
+    let v = u.with_upgraded(|x| {
+        *x += 1;
+        *x
+    });
+    assert_eq!(v, 3);
+    assert_eq!(u.try_with_upgraded(|x| *x), Some(3));
+    assert_eq!(
+        u.try_with_upgraded_for(Duration::from_millis(1), |x| *x),
+        Some(3)
+    );
+    RwLockUpgradableReadGuard::bump(&mut u);
+    let w = RwLockUpgradableReadGuard::try_upgrade_until(
+        u,
+        std::time::Instant::now() + Duration::from_millis(5),
+    )
+    .unwrap_or_else(|_| panic!("no reader"));
+    RwLockWriteGuard::unlock_fair(w);
+    assert!(!l.is_held() && !l.is_locked());
+}
+
+#[test]
+fn rwlock_guard_fair_and_force_unlock() {
+    let l = RecursiveRwLock::new(0);
+    let mut r = l.read();
+    lockdep::RecursiveRwLockReadGuard::bump(&mut r);
+    lockdep::RecursiveRwLockReadGuard::unlocked_fair(&mut r, || assert!(!l.is_held()));
+    assert!(l.is_held());
+    lockdep::RecursiveRwLockReadGuard::unlock_fair(r);
+    assert!(!l.is_held());
+    std::mem::forget(l.write());
+    assert!(l.is_held() && l.is_locked_exclusive());
+    // SAFETY: the forgotten write guard's lock is held by this thread.
+    unsafe { l.force_unlock_write(Default::default()) };
+    assert!(!l.is_held() && !l.is_locked());
+}
+
+#[test]
+fn upgrade_cycle_through_with_upgraded_is_reported() {
+    static X: LockClass = LockClass::new("withup::X");
+    static Y: LockClass = LockClass::new("withup::Y");
+    let x = RwLock::with_class(0, &X);
+    let y = Mutex::with_class(0, &Y);
+    run_named("withup-xy", || {
+        let mut u = x.upgradable_read();
+        let _y = y.lock();
+        u.with_upgraded(|v| *v += 1); // Y held: Y -> X (exclusive)
+    });
+    run_named("withup-yx", || {
+        let _x = x.write();
+        let _y = y.lock(); // X -> Y
+    });
+    let found = reports_naming(&["withup::X", "withup::Y"]);
+    assert!(!found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn mapped_guards_map_again() {
+    let m = Mutex::new((1, [2, 3]));
+    let pair = MutexGuard::map(m.lock(), |t| &mut t.1);
+    let e = lockdep::MappedMutexGuard::try_map_or_err(pair, |p| p.get_mut(5).ok_or(5));
+    let Err((pair, five)) = e else {
+        panic!("no index 5")
+    };
+    assert_eq!(five, 5);
+    let mut last = lockdep::MappedMutexGuard::map(pair, |p| &mut p[1]);
+    *last = 4;
+    assert!(m.is_held());
+    drop(last);
+    assert!(!m.is_held());
+    let l = RwLock::new(vec![1]);
+    let r = lockdep::RwLockReadGuard::map(l.read(), |v| v.as_slice());
+    let r = lockdep::MappedRwLockReadGuard::try_map(r, |s| s.first())
+        .ok()
+        .unwrap();
+    assert_eq!(*r, 1);
+}
