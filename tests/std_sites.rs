@@ -70,12 +70,10 @@ fn derived_default_fields_through_arc() {
     assert!(r.ready.lock_map().class_name().contains(file!()));
 }
 
-/// The same for `lockdep::Mutex`, once its `Default` uses
-/// `LockMap::at_runtime_caller_for` (src/sync/mutex.rs belongs to the engine
-/// rewrite; see the note in docs/semantics.md, "Locks built by the standard
+/// The same for `lockdep::Mutex` (its `Default` and `From` resolve the site
+/// at run time; see docs/semantics.md, "Locks built by the standard
 /// library").
 #[test]
-#[ignore = "needs Mutex::default to call LockMap::at_runtime_caller_for (src/sync/mutex.rs)"]
 fn mutexes_built_by_arc_default_on_two_lines_are_two_classes() {
     let a: Arc<lockdep::Mutex<Vec<u8>>> = Default::default();
     let line_a = line!() - 1;

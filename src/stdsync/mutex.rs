@@ -103,7 +103,7 @@ impl<T: ?Sized> Mutex<T> {
     }
 }
 
-super::poison::common_lock_api!(Mutex, "mutex");
+super::poison::common_lock_api!(Mutex, Mutex, "mutex");
 
 impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     /// As std: `Mutex { data: .., poisoned: false, .. }`, with `data:

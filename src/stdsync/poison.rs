@@ -106,7 +106,7 @@ pub(crate) fn map_result<T, U>(result: LockResult<T>, f: impl FnOnce(T) -> U) ->
 /// flag, `get_mut`, the checker's handle, and the `Default` / `From`
 /// constructors (both `#[track_caller]`, so the class is the caller's site).
 macro_rules! common_lock_api {
-    ($Lock:ident, $what:literal) => {
+    ($Lock:ident, $Inner:ident, $what:literal) => {
         impl<T: ?Sized> $Lock<T> {
             #[doc = concat!("Is the ", $what, " poisoned? Another thread may poison it at any time, so")]
             /// `false` is only a snapshot.
@@ -139,7 +139,10 @@ macro_rules! common_lock_api {
             #[doc = concat!("A ", $what, " holding `T::default()`, whose class is the caller's location.")]
             #[track_caller]
             fn default() -> $Lock<T> {
-                $Lock::new(T::default())
+                $Lock {
+                    poison: $crate::stdsync::poison::Flag::new(),
+                    inner: $crate::sync::$Inner::new_runtime(T::default()),
+                }
             }
         }
 
@@ -147,7 +150,10 @@ macro_rules! common_lock_api {
             #[doc = concat!("A new unlocked ", $what, " holding `t`, whose class is the caller's location.")]
             #[track_caller]
             fn from(t: T) -> $Lock<T> {
-                $Lock::new(t)
+                $Lock {
+                    poison: $crate::stdsync::poison::Flag::new(),
+                    inner: $crate::sync::$Inner::new_runtime(t),
+                }
             }
         }
     };

@@ -128,7 +128,7 @@ impl<T: ?Sized> RwLock<T> {
     }
 }
 
-super::poison::common_lock_api!(RwLock, "lock");
+super::poison::common_lock_api!(RwLock, RwLock, "lock");
 
 impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
     /// As std: `RwLock { data: .., poisoned: false, .. }`, with `data:

@@ -55,6 +55,18 @@ macro_rules! mutex {
                 }
             }
 
+            /// As `new`, for constructors that run at run time (`Default`,
+            /// `From`): a lock built inside the standard library
+            /// (`Arc::default`, `Box::default`) gets the user's construction
+            /// site as its class (see `docs/semantics.md`).
+            #[track_caller]
+            pub(crate) fn new_runtime(value: T) -> $lock<T> {
+                $lock {
+                    map: LockMap::at_runtime_caller_for::<Self>(),
+                    inner: lock_api::Mutex::new(value),
+                }
+            }
+
             /// A new unlocked mutex in the named class `class`.
             #[track_caller]
             pub const fn with_class(value: T, class: &'static LockClass) -> $lock<T> {
@@ -430,14 +442,14 @@ macro_rules! mutex {
         impl<T: Default> Default for $lock<T> {
             #[track_caller]
             fn default() -> Self {
-                $lock::new(T::default())
+                $lock::new_runtime(T::default())
             }
         }
 
         impl<T> From<T> for $lock<T> {
             #[track_caller]
             fn from(value: T) -> Self {
-                $lock::new(value)
+                $lock::new_runtime(value)
             }
         }
 
