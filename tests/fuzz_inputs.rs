@@ -2,7 +2,8 @@
 //! never take long, whatever they are given.
 //!
 //! - `lockdep::scenario::parse` (`.lds` scenario files),
-//! - `lockdep::Dump::parse` (JSON dumps),
+//! - `lockdep::Dump::parse` (JSON dumps), and `lockdep merge` on every dump
+//!   it accepts,
 //! - `lockdep::tools::Baseline::parse` (JSON baselines).
 //!
 //! First the committed corpus `tests/fuzz-corpus/{scenario,dump,baseline}/`
@@ -166,6 +167,17 @@ fn check(reader: Reader, text: &str) -> Result<bool, String> {
                     if again != d {
                         return Err("an accepted dump reads back different".into());
                     }
+                    // `lockdep merge` on what the reader accepts: this dump
+                    // with itself and with an empty one (no panic, a dump that
+                    // reads back).
+                    let empty = Dump::parse(
+                        r#"{"format":"lockdep-dump","version":1,"process":{"program":"e","pid":1},"time":"t","merged_from":[],"reports":[],"graph":{"classes":[],"edges":[],"chains":0}}"#,
+                        "empty.json",
+                    )
+                    .map_err(|e| format!("the empty dump: {e}"))?;
+                    let merged = lockdep::tools::merge::merge(&[d.clone(), again, empty]);
+                    Dump::parse(&merged.to_json().unwrap(), "merged.json")
+                        .map_err(|e| format!("a merged dump does not read back: {e}"))?;
                     true
                 }
                 Err(_) => false,
