@@ -95,25 +95,49 @@ impl LockClass {
     #[cold]
     #[inline(never)]
     fn register_slow(&'static self, at: Option<&'static Location<'static>>) -> Option<u32> {
-        let added = {
-            let mut reg = lock_registry();
-            // Re-check under the registry lock: another thread may have won.
-            if let n @ 1.. = self.index.load(Ordering::Acquire) {
-                return Some(n - 1);
-            }
-            let idx = reg.add(
-                self.name().to_owned(),
-                self.name().to_owned(),
-                ClassKey::Named(self as *const LockClass as usize),
-                at.map(crate::trace::location),
-            );
-            if let Some(idx) = idx {
-                self.index.store(idx + 1, Ordering::Release);
-            }
-            idx
-        };
+        let added = cached_or_registered(
+            || self.index.load(Ordering::Acquire),
+            |n| self.index.store(n, Ordering::Release),
+            lock_registry,
+            |reg| {
+                reg.add(
+                    self.name().to_owned(),
+                    self.name().to_owned(),
+                    ClassKey::Named(self as *const LockClass as usize),
+                    at.map(crate::trace::location),
+                )
+            },
+        );
         added.or_else(class_limit_reached)
     }
+}
+
+/// The double-checked registration of a class whose `index + 1` is cached
+/// in a slot (0 = not yet): the cached value if there is one; otherwise,
+/// under the registry `lock`, the value another thread stored meanwhile, or
+/// `add`'s new index, stored (`Release`) before the lock is released so that
+/// every thread that sees it (`Acquire`) sees a registered class. Written
+/// against closures so the loom model below runs this very code.
+fn cached_or_registered<G>(
+    load: impl Fn() -> u32,
+    store: impl FnOnce(u32),
+    lock: impl FnOnce() -> G,
+    add: impl FnOnce(&mut G) -> Option<u32>,
+) -> Option<u32> {
+    if let n @ 1.. = load() {
+        return Some(n - 1);
+    }
+    let mut registry = lock();
+    // Re-check under the registry lock: another thread may have won.
+    if let n @ 1.. = load() {
+        return Some(n - 1);
+    }
+    let idx = add(&mut registry);
+    if let Some(idx) = idx {
+        store(idx + 1);
+    }
+    drop(registry);
+    idx
 }
 
 /// Locks whose class can be set after construction (the kernel's
@@ -675,5 +699,49 @@ mod tests {
             "foo-abc123/0a1b2c3/src/lib.rs"
         );
         assert_eq!(portable_path("src/server.rs"), "src/server.rs");
+    }
+}
+
+/// Loom model of class registration from many threads (`RUSTFLAGS="--cfg
+/// loom" cargo test --lib loom_`): every thread gets the same index, the
+/// class is added once, and a thread that sees the index sees the class.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use loom::sync::atomic::{AtomicU32, Ordering};
+    use loom::sync::{Arc, Mutex};
+
+    use super::cached_or_registered;
+
+    #[test]
+    fn loom_class_registration_from_three_threads() {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(3);
+        builder.check(|| {
+            let slot = Arc::new(AtomicU32::new(0));
+            let registry = Arc::new(Mutex::new(Vec::<&str>::new()));
+            let threads: Vec<_> = (0..3)
+                .map(|_| {
+                    let (slot, registry) = (slot.clone(), registry.clone());
+                    loom::thread::spawn(move || {
+                        let idx = cached_or_registered(
+                            || slot.load(Ordering::Acquire),
+                            |n| slot.store(n, Ordering::Release),
+                            || registry.lock().unwrap(),
+                            |reg| {
+                                reg.push("class");
+                                Some(reg.len() as u32 - 1)
+                            },
+                        )
+                        .expect("no limit here");
+                        // Seeing the index means seeing the registered class.
+                        assert_eq!(registry.lock().unwrap()[idx as usize], "class");
+                        idx
+                    })
+                })
+                .collect();
+            let got: Vec<u32> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+            assert_eq!(got, [0, 0, 0]);
+            assert_eq!(registry.lock().unwrap().len(), 1);
+        });
     }
 }

@@ -104,17 +104,28 @@ thread_local! {
 fn fresh_instance() -> u64 {
     INSTANCE_IDS
         .try_with(|ids| {
-            let (next, end) = ids.get();
-            if next < end {
-                ids.set((next + 1, end));
-                next
-            } else {
-                let start = NEXT_INSTANCE.fetch_add(INSTANCE_BLOCK, Ordering::Relaxed);
-                ids.set((start + 1, start + INSTANCE_BLOCK));
-                start
-            }
+            next_instance(ids, INSTANCE_BLOCK, |n| {
+                NEXT_INSTANCE.fetch_add(n, Ordering::Relaxed)
+            })
         })
         .unwrap_or_else(|_| NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The next id of a thread's block `ids` = `(next, end)`, refilled when empty
+/// by `take_block(block)`, which returns the first id of `block` fresh ones
+/// (a `fetch_add` on the shared counter: blocks never overlap). Written
+/// against a closure so the loom model below runs this very code.
+#[inline]
+fn next_instance(ids: &Cell<(u64, u64)>, block: u64, take_block: impl FnOnce(u64) -> u64) -> u64 {
+    let (next, end) = ids.get();
+    if next < end {
+        ids.set((next + 1, end));
+        next
+    } else {
+        let start = take_block(block);
+        ids.set((start + 1, start + block));
+        start
+    }
 }
 
 impl LockMap {
@@ -414,5 +425,50 @@ impl fmt::Debug for LockMapGuard<'_> {
         f.debug_struct("LockMapGuard")
             .field("map", self.map)
             .finish()
+    }
+}
+
+/// Loom model of instance-id allocation (`RUSTFLAGS="--cfg loom" cargo test
+/// --lib loom_`): threads taking ids from per-thread blocks of one shared
+/// counter never get the same id, nor 0.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use std::cell::Cell;
+
+    use loom::sync::Arc;
+    use loom::sync::atomic::{AtomicU64, Ordering};
+
+    use super::next_instance;
+
+    #[test]
+    fn loom_instance_ids_from_blocks_are_unique() {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(3);
+        builder.check(|| {
+            let counter = Arc::new(AtomicU64::new(1));
+            let threads: Vec<_> = (0..2)
+                .map(|_| {
+                    let counter = counter.clone();
+                    loom::thread::spawn(move || {
+                        let ids = Cell::new((0, 0));
+                        // Blocks of 2: three ids cross a block boundary.
+                        (0..3)
+                            .map(|_| {
+                                next_instance(&ids, 2, |n| counter.fetch_add(n, Ordering::Relaxed))
+                            })
+                            .collect::<Vec<u64>>()
+                    })
+                })
+                .collect();
+            let mut all: Vec<u64> = threads
+                .into_iter()
+                .flat_map(|t| t.join().unwrap())
+                .collect();
+            assert!(all.iter().all(|&id| id != 0));
+            let n = all.len();
+            all.sort_unstable();
+            all.dedup();
+            assert_eq!(all.len(), n, "an id was handed out twice");
+        });
     }
 }

@@ -427,8 +427,47 @@ pub(crate) mod foreign {
         let Some(_inside) = super::enter() else {
             return;
         };
-        MAILBOX.lock().push((owner, instance));
-        PENDING.fetch_add(1, Ordering::Release);
+        post_with(
+            owner,
+            instance,
+            || MAILBOX.lock(),
+            || {
+                PENDING.fetch_add(1, Ordering::Release);
+            },
+        );
+    }
+
+    /// [`post`]'s protocol over any lock and counter (the loom model below
+    /// runs it): the entry first, under the lock, then the count, so a
+    /// thread that sees the count sees the entry.
+    pub(super) fn post_with<G: std::ops::DerefMut<Target = Vec<(u64, u64)>>>(
+        owner: u64,
+        instance: u64,
+        lock: impl FnOnce() -> G,
+        bump: impl FnOnce(),
+    ) {
+        lock().push((owner, instance));
+        bump();
+    }
+
+    /// [`take_mine`]'s protocol: under the lock, the entries of `me` leave
+    /// the mailbox and the count drops by as many.
+    pub(super) fn take_with<G: std::ops::DerefMut<Target = Vec<(u64, u64)>>>(
+        me: u64,
+        lock: impl FnOnce() -> G,
+        drop_count: impl FnOnce(usize),
+    ) -> Vec<u64> {
+        let mut mine = Vec::new();
+        let mut mailbox = lock();
+        mailbox.retain(|&(owner, instance)| {
+            let keep = owner != me;
+            if !keep {
+                mine.push(instance);
+            }
+            keep
+        });
+        drop_count(mine.len());
+        mine
     }
 
     /// Are releases waiting for some thread?
@@ -441,17 +480,79 @@ pub(crate) mod foreign {
     #[cold]
     #[inline(never)]
     pub(crate) fn take_mine() -> Vec<u64> {
-        let me = super::thread_id();
-        let mut mine = Vec::new();
-        let mut mailbox = MAILBOX.lock();
-        mailbox.retain(|&(owner, instance)| {
-            let keep = owner != me;
-            if !keep {
-                mine.push(instance);
+        take_with(
+            super::thread_id(),
+            || MAILBOX.lock(),
+            |n| {
+                PENDING.fetch_sub(n, Ordering::Release);
+            },
+        )
+    }
+}
+
+/// Loom model of the `send_guard` release mailbox (`RUSTFLAGS="--cfg loom"
+/// cargo test --lib --features send_guard loom_`): a release posted by
+/// another thread is applied by its owner exactly once, never lost, and the
+/// count of pending releases returns to 0.
+#[cfg(all(test, loom, feature = "send_guard"))]
+mod loom_tests {
+    use loom::sync::atomic::{AtomicUsize, Ordering};
+    use loom::sync::{Arc, Mutex};
+
+    use super::foreign::{post_with, take_with};
+
+    #[test]
+    fn loom_mailbox_release_applied_once() {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(3);
+        builder.check(|| {
+            let mailbox = Arc::new(Mutex::new(Vec::<(u64, u64)>::new()));
+            let pending = Arc::new(AtomicUsize::new(0));
+            const OWNER: u64 = 1;
+            // Another thread drops two guards of the owner and one of thread 2.
+            let poster = {
+                let (mailbox, pending) = (mailbox.clone(), pending.clone());
+                loom::thread::spawn(move || {
+                    for (owner, instance) in [(OWNER, 7), (2, 8), (OWNER, 9)] {
+                        post_with(
+                            owner,
+                            instance,
+                            || mailbox.lock().unwrap(),
+                            || {
+                                pending.fetch_add(1, Ordering::Release);
+                            },
+                        );
+                    }
+                })
+            };
+            // The owner applies what it sees at its next lock event.
+            let mut applied = Vec::new();
+            if pending.load(Ordering::Acquire) != 0 {
+                applied.extend(take_with(
+                    OWNER,
+                    || mailbox.lock().unwrap(),
+                    |n| {
+                        pending.fetch_sub(n, Ordering::Release);
+                    },
+                ));
             }
-            keep
+            poster.join().unwrap();
+            // ... and the rest at a later one.
+            applied.extend(take_with(
+                OWNER,
+                || mailbox.lock().unwrap(),
+                |n| {
+                    pending.fetch_sub(n, Ordering::Release);
+                },
+            ));
+            applied.sort_unstable();
+            assert_eq!(applied, [7, 9], "each release applied exactly once");
+            assert_eq!(
+                *mailbox.lock().unwrap(),
+                [(2, 8)],
+                "the other thread's stays"
+            );
+            assert_eq!(pending.load(Ordering::Acquire), 1);
         });
-        PENDING.fetch_sub(mine.len(), Ordering::Release);
-        mine
     }
 }
