@@ -86,6 +86,7 @@ pub mod map;
 #[cfg(any(lockdep_off, feature = "off"))]
 #[path = "off/map.rs"]
 pub mod map;
+mod mode;
 #[cfg_attr(any(lockdep_off, feature = "off"), allow(dead_code))]
 pub mod report;
 pub mod scenario;

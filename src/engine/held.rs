@@ -160,6 +160,20 @@ impl Stack {
         self.key = key;
     }
 
+    /// Pushes `entry` on top of the stack as it is now: its `prev_key` and the
+    /// new key are folded from the current key (for entries moved or pushed
+    /// again). The caller checked [`has_room`](Self::has_room).
+    pub(crate) fn push_on_top(&mut self, entry: HeldLock) {
+        let key = mix(self.key, entry.chain_id());
+        self.push(
+            HeldLock {
+                prev_key: self.key,
+                ..entry
+            },
+            key,
+        );
+    }
+
     /// Pops the newest entry, restoring the key below it.
     #[inline(always)]
     pub(crate) fn pop(&mut self) {

@@ -200,14 +200,7 @@ fn acquire_slow(
         if !s.has_room() {
             return false;
         }
-        let key = held::mix(s.key, entry.chain_id());
-        s.push(
-            HeldLock {
-                prev_key: s.key,
-                ..entry
-            },
-            key,
-        );
+        s.push_on_top(entry);
         true
     })
     .unwrap_or(false)
@@ -315,14 +308,7 @@ fn reacquire_above(stack: &mut Stack, i: usize, new_mode: Option<Mode>) -> Vec<P
 fn remove_quietly(stack: &mut Stack, i: usize) {
     let above = stack.truncate(i);
     for entry in &above[1..] {
-        let key = held::mix(stack.key, entry.chain_id());
-        stack.push(
-            HeldLock {
-                prev_key: stack.key,
-                ..*entry
-            },
-            key,
-        );
+        stack.push_on_top(*entry);
     }
 }
 

@@ -15,34 +15,7 @@ use std::marker::PhantomData;
 
 use crate::class::LockClass;
 
-/// How an acquisition holds the lock (the kernel's `read` = 0, 1, 2). The same
-/// enum as in the checked build: reports and dumps use it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    /// Exclusive (writer): `lock`, `write`, `write_seqcount_begin`.
-    Exclusive,
-    /// Shared, non-recursive (rwsem `down_read`): blocks behind a *waiting*
-    /// writer, so read-read cycles through a writer can deadlock.
-    Read,
-    /// Shared, recursive (rwlock `read_lock`, seqcount readers): blocked only
-    /// by a writer that *holds* the lock.
-    RecursiveRead,
-}
-
-impl Mode {
-    /// The kernel's `read` value: 0, 1 or 2.
-    #[inline]
-    pub fn kernel_read(self) -> u8 {
-        self as u8
-    }
-
-    /// Any kind of reader?
-    #[inline]
-    pub fn is_read(self) -> bool {
-        self != Mode::Exclusive
-    }
-}
+pub use crate::mode::Mode;
 
 /// A lock object as the checker would see it; with checking compiled out, a
 /// zero-sized type whose methods do nothing.
