@@ -21,7 +21,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        match lockdep::scenario::parse(file, &text) {
+        match lockdep_scenario::parse(file, &text) {
             Ok(c) => cases.extend(c),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
     }
     let (mut passed, mut failed) = (0, 0);
     for case in &cases {
-        let outcome = lockdep::scenario::run_case(case);
+        let outcome = lockdep_scenario::run_case(case);
         println!(
             "{}",
             serde_json::to_string(&outcome).expect("outcome serialises")

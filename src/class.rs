@@ -23,8 +23,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use once_cell::sync::Lazy;
 use parking_lot::Mutex as RawMutex;
 
-/// The number of subclasses per class (`lock_nested(0..=7)`), as in the kernel.
-pub const MAX_SUBCLASSES: u8 = 8;
+use crate::path::portable_path;
+
+pub use crate::node::MAX_SUBCLASSES;
 
 /// A named lock class: every lock constructed with it (`Mutex::with_class`,
 /// `LockMap::with_class`, ...) shares one node in the dependency graph.
@@ -198,45 +199,6 @@ impl<L: SetClass + ?Sized> SetClass for Box<L> {
     }
 }
 
-impl SetClass for crate::LockMap {
-    #[track_caller]
-    fn set_class(&self, class: &'static LockClass) {
-        crate::LockMap::set_class(self, class)
-    }
-}
-
-/// `SetClass` for a lock type with a `lock_map()` accessor.
-macro_rules! set_class_via_lock_map {
-    ($($ty:ty $(, $g:ident)?);* $(;)?) => {$(
-        impl$(<$g: ?Sized>)? SetClass for $ty {
-            #[track_caller]
-            fn set_class(&self, class: &'static LockClass) {
-                self.lock_map().set_class(class)
-            }
-        }
-    )*};
-}
-set_class_via_lock_map! {
-    crate::Mutex<T>, T;
-    crate::RwLock<T>, T;
-    crate::SeqCount;
-    crate::stdsync::Mutex<T>, T;
-    crate::stdsync::RwLock<T>, T;
-    crate::Once;
-    crate::stdsync::Once;
-}
-
-impl<T> SetClass for crate::OnceLock<T> {
-    #[track_caller]
-    fn set_class(&self, class: &'static LockClass) {
-        self.lock_map().set_class(class)
-    }
-}
-
-// Not for `LazyLock`: it derefs to its value, and a `set_class` of its own
-// would shadow that of a lock inside it (`LazyLock<Mutex<T>>`). Use
-// `LazyLock::lock_map(&l).set_class(..)`.
-
 /// What identifies a class across the registry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum ClassKey {
@@ -335,25 +297,6 @@ fn stable_key(key: &ClassKey) -> String {
             }
         }
     }
-}
-
-/// `file` without the machine-specific prefix of a dependency's checkout
-/// (registry or git):
-/// `/home/u/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/serde-1.0.0/src/lib.rs`
-/// becomes `serde-1.0.0/src/lib.rs`.
-pub(crate) fn portable_path(file: &str) -> &str {
-    if let Some(i) = file.find("/git/checkouts/") {
-        // `<repo>-<hash of its URL>/<revision>/...`: the same on every machine.
-        return &file[i + "/git/checkouts/".len()..];
-    }
-    if let Some(i) = file.find("/registry/src/") {
-        // Skip the index directory, keep `<crate>-<version>/...`.
-        let rest = &file[i + "/registry/src/".len()..];
-        if let Some(j) = rest.find('/') {
-            return &rest[j + 1..];
-        }
-    }
-    file
 }
 
 /// `lockdep::sync::rwlock::RwLock<alloc::vec::Vec<my::L>>` → `RwLock<Vec<L>>`:
@@ -598,24 +541,6 @@ pub(crate) fn info(class: u32) -> ClassInfo {
 /// A copy of every registered class, in registration order (for dumps).
 pub(crate) fn all() -> Vec<ClassInfo> {
     lock_registry().classes.clone()
-}
-
-/// A graph node: one (class, subclass) pair, packed as `class * 8 + subclass`.
-pub(crate) type Node = u32;
-
-#[inline]
-pub(crate) fn node(class: u32, subclass: u8) -> Node {
-    class * MAX_SUBCLASSES as u32 + subclass as u32
-}
-
-#[inline]
-pub(crate) fn node_class(node: Node) -> u32 {
-    node / MAX_SUBCLASSES as u32
-}
-
-#[inline]
-pub(crate) fn node_subclass(node: Node) -> u8 {
-    (node % MAX_SUBCLASSES as u32) as u8
 }
 
 #[cfg(test)]

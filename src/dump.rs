@@ -118,7 +118,7 @@ impl Dump {
 }
 
 /// The text of file `path` (`origin` names it in the error).
-pub(crate) fn read_text(path: &Path, origin: &str) -> Result<String, DumpError> {
+pub fn read_text(path: &Path, origin: &str) -> Result<String, DumpError> {
     std::fs::read_to_string(path).map_err(|e| DumpError {
         file: origin.to_owned(),
         line: 0,
@@ -132,7 +132,7 @@ pub(crate) fn read_text(path: &Path, origin: &str) -> Result<String, DumpError> 
 /// `"version"` is `version` before reading it as a `T`, so every error says
 /// what is wrong (`what` names the kind of document) and, where the problem
 /// is at one place, its line and column.
-pub(crate) fn parse_versioned<T: serde::de::DeserializeOwned>(
+pub fn parse_versioned<T: serde::de::DeserializeOwned>(
     text: &str,
     origin: &str,
     what: &str,

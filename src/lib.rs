@@ -76,6 +76,7 @@
 #[cfg_attr(any(lockdep_off, feature = "off"), allow(dead_code))]
 pub mod class;
 pub mod config;
+mod dep;
 pub mod dump;
 // Compiled in both builds (the report, snapshot and merge code share its graph
 // types and algorithms), but with checking compiled out no lock calls it.
@@ -87,9 +88,11 @@ pub mod map;
 #[path = "off/map.rs"]
 pub mod map;
 mod mode;
+mod node;
+mod path;
 #[cfg_attr(any(lockdep_off, feature = "off"), allow(dead_code))]
 pub mod report;
-pub mod scenario;
+mod set_class;
 #[cfg_attr(any(lockdep_off, feature = "off"), allow(dead_code))]
 mod site;
 pub mod snapshot;
@@ -105,8 +108,19 @@ pub mod sync;
 pub mod sync;
 pub mod testing;
 pub mod thread;
-pub mod tools;
 mod trace;
+
+/// Support for lockdep's own macros and for the workspace crates
+/// `lockdep-cli` (the `lockdep` command) and `lockdep-scenario` (the `.lds`
+/// runner). Not a public API: no stability promise, it may change in any
+/// release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::dep::DepMask;
+    pub use crate::engine::bfs::{DepEdge, strong_path};
+    pub use crate::engine::forget_held;
+    pub use crate::report::now;
+}
 
 /// Runs the code blocks of `docs/migrating.md` as doctests (they show what
 /// the checker reports, so not with checking compiled out).
@@ -116,8 +130,8 @@ pub struct MigratingGuideDoctests;
 
 pub use class::{LockClass, SetClass};
 pub use config::{Limits, OnReport, is_enabled, set_enabled, set_limits, set_on_report, set_quiet};
+pub use dep::DepType;
 pub use dump::{Dump, dump};
-pub use engine::graph::DepType;
 pub use engine::{Stats, reset, stats};
 pub use lockdep_macros::{class, classes, test};
 pub use map::{LockMap, LockMapGuard, Mode};

@@ -181,7 +181,11 @@ impl LockMap {
         let idx = match self.source {
             Source::Site(at, name) => class::site_class(Site::of(at), name, None)?,
             Source::TypedSite(at, ty) => class::site_class(Site::of(at), None, Some(ty()))?,
-            Source::UserSite(user, ty) => class::site_class(user.site(), None, Some(ty()))?,
+            Source::UserSite(user, ty) => class::site_class(
+                Site::interned(user, user.file, user.line, user.col),
+                None,
+                Some(ty()),
+            )?,
             Source::Class(c, at) => c.index(Some(at))?,
         };
         self.class.store(idx + 1, Ordering::Relaxed);

@@ -17,12 +17,6 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// The kernel's `read` value: 0, 1 or 2.
-    #[inline]
-    pub fn kernel_read(self) -> u8 {
-        self as u8
-    }
-
     /// Any kind of reader?
     #[inline]
     pub fn is_read(self) -> bool {

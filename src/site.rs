@@ -30,8 +30,6 @@ use std::path::{Path, PathBuf};
 use once_cell::sync::Lazy;
 use parking_lot::{Mutex as RawMutex, RwLock as RawRwLock};
 
-use crate::class::Site;
-
 /// The most frames looked at for a user frame.
 const MAX_DEPTH: usize = 32;
 
@@ -39,16 +37,9 @@ const MAX_DEPTH: usize = 32;
 /// object per distinct site, so its address identifies it).
 #[derive(Debug)]
 pub(crate) struct UserSite {
-    file: &'static str,
-    line: u32,
-    col: u32,
-}
-
-impl UserSite {
-    /// The class site.
-    pub(crate) fn site(&'static self) -> Site {
-        Site::interned(self, self.file, self.line, self.col)
-    }
+    pub(crate) file: &'static str,
+    pub(crate) line: u32,
+    pub(crate) col: u32,
 }
 
 /// Is `file` (a `Location::file()` or a symbol's file) in the standard library?
@@ -220,7 +211,7 @@ fn is_user_file(file: &str) -> bool {
         "lock_api-",
         "once_cell-",
     ];
-    let portable = crate::class::portable_path(file);
+    let portable = crate::path::portable_path(file);
     file.ends_with(".rs")
         && !file.starts_with(OWN)
         && !INFRA.iter().any(|c| portable.starts_with(c))
@@ -230,7 +221,7 @@ fn is_user_file(file: &str) -> bool {
 ///
 /// - the standard library: `library/alloc/src/sync.rs` (no `/rustc/<hash>`);
 /// - registry and git dependencies: `serde-1.0.0/src/lib.rs`
-///   ([`portable_path`](crate::class::portable_path), as class keys);
+///   ([`portable_path`](crate::path::portable_path), as class keys);
 /// - the user's workspace: relative to the workspace root (the nearest
 ///   ancestor directory with a `Cargo.lock`), as `#[track_caller]` paths of
 ///   workspace crates are;
@@ -243,7 +234,7 @@ pub(crate) fn display_path(file: &Path) -> String {
         }
         return s.into_owned();
     }
-    let portable = crate::class::portable_path(&s);
+    let portable = crate::path::portable_path(&s);
     if portable.len() != s.len() || file.is_relative() {
         return portable.to_string();
     }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use petgraph::visit::EdgeRef;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::graph::{DepType, GRAPH};
+use crate::dep::DepType;
+use crate::engine::graph::GRAPH;
 use crate::report::{ClassRef, ProcessInfo, ThreadInfo};
 use crate::trace::{self, Trace};
 

@@ -80,7 +80,7 @@ impl TestScope {
     pub fn finish(self) {
         let name = self.name;
         drop(self);
-        let mine: Vec<_> = crate::reports()
+        let mine: Vec<_> = crate::report::reports()
             .into_iter()
             .filter(|r| r.test.as_deref() == Some(name))
             .collect();

@@ -31,14 +31,14 @@ impl std::fmt::Debug for Trace {
 }
 
 /// `file:line:col`, the file without the machine-specific prefix of a
-/// dependency's checkout (see [`crate::class::portable_path`]).
+/// dependency's checkout (see [`crate::path::portable_path`]).
 pub(crate) fn location(at: &Location<'_>) -> String {
     file_location(at.file(), at.line(), at.column())
 }
 
 /// [`location`] from its parts.
 pub(crate) fn file_location(file: &str, line: u32, col: u32) -> String {
-    format!("{}:{line}:{col}", crate::class::portable_path(file))
+    format!("{}:{line}:{col}", crate::path::portable_path(file))
 }
 
 /// The most frames a trace keeps (the checker's own frames on top included):

@@ -2,7 +2,7 @@
 //! cases, run through the scenario runner: every case must give the kernel's
 //! verdict (report kind) at the marked operation.
 
-use lockdep::scenario::{Verdict, parse, run_case};
+use lockdep_scenario::{Verdict, parse, run_case};
 
 const FILE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

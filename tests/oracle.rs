@@ -227,7 +227,7 @@ fn the_found_cases_agree_and_need_the_reacquire_rule() {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/oracle-found.lds");
     let text = std::fs::read_to_string(&path).expect("oracle-found.lds");
-    let cases = lockdep::scenario::parse("oracle-found.lds", &text).expect("parses");
+    let cases = lockdep_scenario::parse("oracle-found.lds", &text).expect("parses");
     for case in &cases {
         let p = Program::from_case(case);
         assert_eq!(compare(&p), Cmp::Agree, "{}", case.id);
@@ -239,7 +239,7 @@ fn the_found_cases_agree_and_need_the_reacquire_rule() {
         );
     }
     assert!(cases.len() >= 5, "{} cases", cases.len());
-    let abba = lockdep::scenario::parse(
+    let abba = lockdep_scenario::parse(
         "abba",
         "case a\nexpect deadlock\nt0: W(A) ; W(B) ; U(B) ; U(A)\nt1: W(B) ; W(A)\n",
     )
@@ -265,7 +265,7 @@ fn the_oracle_gives_every_committed_scenario_its_verdict() {
     let mut wrong = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f).expect("read");
-        let cases = lockdep::scenario::parse(&f.display().to_string(), &text).expect("parses");
+        let cases = lockdep_scenario::parse(&f.display().to_string(), &text).expect("parses");
         for case in &cases {
             let p = Program::from_case(case);
             let v = model::judge(&p);
@@ -399,7 +399,7 @@ fn the_oracle_follows_each_rule() {
     ];
     for (id, verdict, lines) in cases {
         let text = format!("case {id}\nexpect {verdict}\n{lines}\n");
-        let case = lockdep::scenario::parse(id, &text).expect("parses");
+        let case = lockdep_scenario::parse(id, &text).expect("parses");
         let p = Program::from_case(&case[0]);
         let v = model::judge(&p);
         let got = v.as_ref().map_or("ok", |v| v.kind.verdict());
@@ -486,7 +486,7 @@ fn leftover_locks_do_not_hide_a_later_report() {
     let text = "case c\nexpect nest-lock-not-held\n\
                 t0: RR(M) ; W(X nest=M) ; RR(M) ; U(M)\n\
                 t1: W(Y) ; W(X nest=Y) ; U(Y)!\n";
-    let case = &lockdep::scenario::parse("c", text).expect("parses")[0];
+    let case = &lockdep_scenario::parse("c", text).expect("parses")[0];
     let p = Program::from_case(case);
     let v = model::judge(&p).expect("a report");
     assert_eq!(

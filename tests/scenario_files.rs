@@ -1,4 +1,4 @@
-//! Every `tests/scenarios/*.lds` file, run through `lockdep::scenario`
+//! Every `tests/scenarios/*.lds` file, run through `lockdep_scenario`
 //! (`parse` + `run_case`): every case must pass. And malformed scenario text:
 //! each mistake is a `ParseError` with the 1-based line and a message naming
 //! the problem, never a silently skipped case.
@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex as StdMutex, MutexGuard as StdMutexGuard};
 
-use lockdep::scenario::{self, OpKind, ParseError, Verdict};
+use lockdep_scenario::{self as scenario, OpKind, ParseError, Verdict};
 
 /// `run_case` resets the global checker state: one case at a time.
 fn serial() -> StdMutexGuard<'static, ()> {

@@ -1,9 +1,9 @@
-//! `lockdep::tools::Baseline::parse` on arbitrary text: `Ok` or `Err`, never
+//! `lockdep_cli::Baseline::parse` on arbitrary text: `Ok` or `Err`, never
 //! a panic; an accepted baseline reads back equal from its own JSON.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use lockdep::tools::Baseline;
+use lockdep_cli::Baseline;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data)

@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data)
         && let Ok(dump) = lockdep::Dump::parse(text, "fuzz.json")
     {
-        let merged = lockdep::tools::merge::merge(&[dump.clone(), dump]);
+        let merged = lockdep_cli::merge::merge(&[dump.clone(), dump]);
         let json = merged.to_json().expect("a merged dump serialises");
         lockdep::Dump::parse(&json, "merged.json").expect("a merged dump reads back");
     }

@@ -23,13 +23,14 @@ use petgraph::Direction;
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 
-use super::graph::{DepMask, Edge};
-use crate::class::Node;
+use super::graph::Edge;
+use crate::dep::DepMask;
+use crate::node::Node;
 
 /// An edge weight the search can walk: the set of dependency types on it
 /// (a [`DepMask`] value). The engine's [`Edge`] is one; so is the edge of the
 /// merged graph of `lockdep merge` (`tools::merge`), which reuses this search.
-pub(crate) trait DepEdge {
+pub trait DepEdge {
     /// The dependency types on the edge, as [`DepMask`] bits.
     fn dep(&self) -> u8;
 }
@@ -59,7 +60,7 @@ struct Visit {
 /// Nodes are indices into `g` (the engine's `class * 8 + subclass`).
 ///
 /// Returns the edges of the path in order, or `None` if there is no strong path.
-pub(crate) fn strong_path<N, E: DepEdge>(
+pub fn strong_path<N, E: DepEdge>(
     g: &DiGraph<N, E, u32>,
     from: Node,
     from_only_xr: bool,
@@ -150,7 +151,7 @@ fn path_to(visits: &[Visit], mut i: usize) -> Vec<EdgeIndex<u32>> {
 mod tests {
     use super::*;
     use crate::engine::graph::Graph;
-    use crate::map::Mode;
+    use crate::mode::Mode;
 
     fn add(g: &mut Graph, a: Node, b: Node, prev: Mode, next: Mode) {
         let dep = DepMask::of(prev, next);

@@ -32,8 +32,8 @@ use std::panic::Location;
 use std::ptr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::class::Node;
-use crate::map::Mode;
+use crate::mode::Mode;
+use crate::node::Node;
 use crate::report::{self, ThreadInfo};
 
 use super::Flags;

@@ -38,9 +38,10 @@ mod validate;
 
 use std::panic::Location;
 
-use crate::class::{self, MAX_SUBCLASSES};
 use crate::config;
-use crate::map::{LockMap, Mode};
+use crate::map::LockMap;
+use crate::mode::Mode;
+use crate::node::{self, MAX_SUBCLASSES};
 use crate::report::{self, LockRef, Pending, Report, ReportKind};
 use held::{HeldLock, Stack};
 
@@ -101,7 +102,7 @@ pub(crate) fn acquire(
     if subclass >= MAX_SUBCLASSES || nest.is_some() {
         return acquire_slow(map, mode, subclass, flags, nest, at);
     }
-    let node = class::node(class, subclass);
+    let node = node::node(class, subclass);
     let instance = map.instance();
     let pushed = held::with(|s| {
         if !s.has_room() || foreign_pending() {
@@ -167,14 +168,14 @@ fn acquire_slow(
         return false;
     }
     let entry = HeldLock {
-        node: class::node(class, subclass),
+        node: node::node(class, subclass),
         mode,
         flags,
         instance: map.instance(),
         nest: nest.map_or(0, LockMap::instance),
         nest_node: nest
             .and_then(LockMap::class)
-            .map_or(0, |c| class::node(c, 0)),
+            .map_or(0, |c| node::node(c, 0)),
         at,
         prev_key: 0,
     };
@@ -370,7 +371,7 @@ pub(crate) fn forget_instance(map: &LockMap) {
 /// Forgets this thread's held locks without releasing them: no report, no
 /// re-acquisition (for the scenario runner, whose lines may end holding
 /// locks that are not a finding).
-pub(crate) fn forget_held() {
+pub fn forget_held() {
     if let Some(inside) = held::enter() {
         inside.stack().clear();
     }
@@ -405,7 +406,7 @@ pub(crate) fn misuse(
     let mut r = Report::new(kind, held::thread());
     r.held = inside.stack().locks().iter().map(LockRef::of).collect();
     let entry = HeldLock {
-        node: class::node(class, 0),
+        node: node::node(class, 0),
         mode,
         flags: Flags::NONE,
         instance: map.instance(),
@@ -428,7 +429,7 @@ pub(crate) fn holds_exclusive(pred: impl Fn(u64, u32) -> bool) -> bool {
     held::with(|s| {
         s.locks()
             .iter()
-            .any(|l| l.mode == Mode::Exclusive && pred(l.instance, class::node_class(l.node)))
+            .any(|l| l.mode == Mode::Exclusive && pred(l.instance, node::node_class(l.node)))
     })
     .unwrap_or(true)
 }

@@ -22,7 +22,7 @@
 //! particular a cycle, so nothing is missed; the exact search decides
 //! strength.
 
-use crate::class::Node;
+use crate::node::Node;
 
 /// What a new edge may do.
 #[derive(Debug, PartialEq, Eq)]

@@ -11,11 +11,12 @@ use petgraph::visit::EdgeRef;
 
 use super::bfs;
 use super::chain;
-use super::graph::{DepMask, Edge, GRAPH, Graph};
+use super::graph::{Edge, GRAPH, Graph};
 use super::held::{HeldLock, Stack};
 use super::topo::Verdict;
 use crate::config;
-use crate::map::Mode;
+use crate::dep::DepMask;
+use crate::mode::Mode;
 use crate::report::{self, ChainEntry, ClassRef, LockRef, Pending, Report, ReportKind, ThreadInfo};
 use crate::trace;
 
@@ -259,8 +260,8 @@ fn recursive(h: &Stack, prev: &HeldLock, next: &HeldLock, thread: &Me) -> Pendin
 
 /// The hint for two different lock objects in one class: where the class
 /// comes from, and the tools that separate or annotate them (one line each).
-fn class_collapse_hint(node: crate::class::Node) -> String {
-    let info = crate::class::info(crate::class::node_class(node));
+fn class_collapse_hint(node: crate::node::Node) -> String {
+    let info = crate::class::info(crate::node::node_class(node));
     let why = match (info.named, info.created) {
         (false, Some(site)) => format!(
             "The two locks are different objects built at one place, {site},\n\
@@ -283,7 +284,7 @@ fn class_collapse_hint(node: crate::class::Node) -> String {
 fn nest_lock_not_held(h: &Stack, next: &HeldLock, thread: &Me) -> Pending {
     let mut r = Report::new(ReportKind::NestLockNotHeld, thread.info().clone());
     r.acquiring = Some(LockRef::of(next));
-    let name = crate::class::info(crate::class::node_class(next.nest_node)).name;
+    let name = crate::class::info(crate::node::node_class(next.nest_node)).name;
     r.note = Some(format!("{:016x} ({name})", next.nest));
     r.held = held_refs(h);
     r.into()

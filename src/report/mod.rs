@@ -16,11 +16,12 @@ use once_cell::sync::Lazy;
 use parking_lot::Mutex as RawMutex;
 use serde::{Deserialize, Serialize};
 
-use crate::class::{self, Node};
+use crate::class;
 use crate::config::{self, OnReport};
-use crate::engine::graph::DepType;
+use crate::dep::DepType;
 use crate::engine::held::HeldLock;
-use crate::map::Mode;
+use crate::mode::Mode;
+use crate::node::{self, Node};
 use crate::trace;
 
 /// What kind of problem a report is about.
@@ -145,7 +146,7 @@ fn program_name() -> String {
 }
 
 /// The current time as RFC 3339 UTC with milliseconds (`2026-11-26T01:46:34.123Z`).
-pub(crate) fn now() -> String {
+pub fn now() -> String {
     humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
 }
 
@@ -163,8 +164,8 @@ pub struct ClassRef {
 
 impl ClassRef {
     pub(crate) fn of(node: Node) -> ClassRef {
-        let info = class::info(class::node_class(node));
-        let subclass = class::node_subclass(node);
+        let info = class::info(node::node_class(node));
+        let subclass = node::node_subclass(node);
         let name = if subclass == 0 {
             info.name
         } else {

@@ -1,4 +1,4 @@
-//! The kernel-style text splat (`../shared/reference/kernel-lockdep.md` §6).
+//! The kernel-style text splat, as `kernel/locking/lockdep.c` prints it (format: `docs/report-format.md`).
 //!
 //! The layout is the kernel's, line for line. Rust stands in for kernel
 //! things: `thread-name/id` for `comm/pid`, a lock object's instance number
@@ -17,7 +17,7 @@
 use std::fmt::Write as _;
 
 use super::{LockRef, Report, ReportKind};
-use crate::map::Mode;
+use crate::mode::Mode;
 
 /// Renders `r` as the kernel prints it, starting with a blank line.
 pub fn render(r: &Report) -> String {

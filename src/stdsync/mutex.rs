@@ -60,6 +60,7 @@ impl<T> Mutex<T> {
     /// Creates a new unlocked mutex in the named class `class` (a lockdep
     /// extra, not in std): every mutex built with one class is one node of
     /// the dependency graph, wherever it was constructed.
+    #[track_caller]
     pub const fn with_class(t: T, class: &'static LockClass) -> Mutex<T> {
         Mutex {
             poison: Flag::new(),

@@ -64,6 +64,7 @@ impl<T> RwLock<T> {
 
     /// Creates a new unlocked lock in the named class `class` (a lockdep
     /// extra, not in std).
+    #[track_caller]
     pub const fn with_class(t: T, class: &'static LockClass) -> RwLock<T> {
         RwLock {
             poison: Flag::new(),

@@ -141,12 +141,12 @@ impl Program {
     /// Converts a parsed `.lds` case (harness input only: the oracle never
     /// sees the parser's types). Class and object names get indices in order
     /// of first appearance.
-    pub fn from_case(case: &lockdep::scenario::Case) -> Program {
-        use lockdep::scenario::OpKind as K;
+    pub fn from_case(case: &lockdep_scenario::Case) -> Program {
+        use lockdep_scenario::OpKind as K;
         let mut classes: HashMap<String, u8> = HashMap::new();
         let mut class_names = Vec::new();
         let mut objects: HashMap<(u8, String), u8> = HashMap::new();
-        let mut intern = |o: &lockdep::scenario::Object| -> Obj {
+        let mut intern = |o: &lockdep_scenario::Object| -> Obj {
             let next = classes.len() as u8;
             let class = *classes.entry(o.class.clone()).or_insert_with(|| {
                 class_names.push(o.class.clone());

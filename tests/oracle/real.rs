@@ -1,5 +1,5 @@
 //! Runs a [`Program`] through the real checker's public event API
-//! ([`LockMap`]), the way `lockdep::scenario::run_case` does: fresh checker
+//! ([`LockMap`]), the way `lockdep_scenario::run_case` does: fresh checker
 //! state, each line on its own thread, joined before the next starts.
 //!
 //! Differences from `run_case`, both on purpose: the first report also gives

@@ -4,7 +4,7 @@
 //! One run, tool `lockdep`; one rule per report kind present (id = the kind's
 //! `snake_case` name, short description = its title); one result per report,
 //! level `error`, message = the title and the classes, locations = the
-//! report's source sites ([`super::sites`]: for a cycle, the acquisition that
+//! report's source sites ([`crate::sites`]: for a cycle, the acquisition that
 //! closes it first, then the acquire site of every other edge), and
 //! `partialFingerprints."lockdep/v1"` = [`Report::fingerprint`] so that the UI
 //! tracks the same problem across line changes. Reports listed in the
@@ -15,8 +15,8 @@
 
 use serde_json::{Value, json};
 
-use super::{kind_id, parse_location, sites, summary};
-use crate::report::{Report, ReportKind};
+use crate::{kind_id, parse_location, sites, summary};
+use lockdep::report::{Report, ReportKind};
 
 /// The `$schema` written into SARIF logs.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";

@@ -9,8 +9,8 @@
 //! `escapeData` / `escapeProperty`): `%`, CR and LF everywhere, and `:` and
 //! `,` inside properties.
 
-use super::{parse_location, sites, summary};
-use crate::report::Report;
+use crate::{parse_location, sites, summary};
+use lockdep::report::Report;
 
 /// The annotation for one report, `level` being `error`, `warning` or `notice`.
 pub fn annotation(r: &Report, level: &str) -> String {

@@ -12,8 +12,8 @@
 //! A `DUMP` is a dump file or a directory of them (`*.json`). Exit codes:
 //! 0 fine, 1 `check` found reports not in the baseline, 2 bad input or usage.
 //! Errors go to stderr as `lockdep: <file>:<line>:<col>: <message>`.
-//! Built with the `cli` feature: `cargo install --path . --features cli`, or
-//! `cargo run --features cli --bin lockdep -- ...`. See `docs/ci.md`.
+//! Installed with `cargo install --path lockdep-cli`, or run in this
+//! workspace with `cargo run -p lockdep-cli -- ...`. See `docs/ci.md`.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -21,8 +21,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use lockdep::dump::{Dump, DumpError};
-use lockdep::tools::{self, Baseline};
 use lockdep::{Report, ReportKind};
+use lockdep_cli::{self as tools, Baseline};
 
 #[derive(Parser)]
 #[command(

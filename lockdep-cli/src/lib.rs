@@ -1,11 +1,14 @@
-//! The library side of the `lockdep` command (`src/bin/lockdep.rs`, built
-//! with the `cli` feature): everything it does with [`Dump`](crate::Dump)s,
-//! as plain functions over data, so other tools and tests can use it too.
+//! The library side of the `lockdep` command (`src/main.rs`; `cargo install
+//! --path lockdep-cli`): everything it does with [`Dump`](lockdep::Dump)s, as
+//! plain functions over data, so other tools and tests can use it too. The
+//! runtime crate `lockdep` provides the dump format's types and reader; this
+//! crate holds everything else, so programs that only take locks never
+//! compile it.
 //!
 //! - [`mod@merge`]: unions the class graphs of many processes' dumps and finds
 //!   the cycles that no single process saw (`lockdep merge`);
 //! - [`baseline`]: the file of known reports `lockdep check --baseline`
-//!   compares against, matched by [`Report::fingerprint`](crate::Report::fingerprint);
+//!   compares against, matched by [`Report::fingerprint`](lockdep::report::Report::fingerprint);
 //! - [`sarif`]: SARIF 2.1.0 for code-scanning UIs (`--format sarif`);
 //! - [`github`]: GitHub Actions workflow annotations (`--format github`);
 //! - [`dot`]: Graphviz of the class graph with the reported cycles in red
@@ -22,7 +25,7 @@ pub mod sarif;
 pub use baseline::Baseline;
 pub use merge::merge;
 
-use crate::report::{Report, ReportKind};
+use lockdep::report::{Report, ReportKind};
 
 /// A source location `file:line:col` split into its parts; `None` if it does
 /// not end in two numbers (an empty location, `?`). The file may itself

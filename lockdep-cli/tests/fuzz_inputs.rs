@@ -1,10 +1,10 @@
 //! Issue 10, "Bad input": the three readers of outside text never panic and
 //! never take long, whatever they are given.
 //!
-//! - `lockdep::scenario::parse` (`.lds` scenario files),
+//! - `lockdep_scenario::parse` (`.lds` scenario files),
 //! - `lockdep::Dump::parse` (JSON dumps), and `lockdep merge` on every dump
 //!   it accepts,
-//! - `lockdep::tools::Baseline::parse` (JSON baselines).
+//! - `lockdep_cli::Baseline::parse` (JSON baselines).
 //!
 //! First the committed corpus `tests/fuzz-corpus/{scenario,dump,baseline}/`
 //! (files named `ok-*` must be accepted, `bad-*` rejected), then proptest
@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use lockdep::Dump;
-use lockdep::tools::Baseline;
+use lockdep_cli::Baseline;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
@@ -159,7 +159,7 @@ fn check(reader: Reader, text: &str) -> Result<bool, String> {
     let what = format!("{reader:?} reader on {} bytes", text.len());
     guarded(&what, TIME_LIMIT, || {
         Ok(match reader {
-            Reader::Scenario => lockdep::scenario::parse("fuzz.lds", text).is_ok(),
+            Reader::Scenario => lockdep_scenario::parse("fuzz.lds", text).is_ok(),
             Reader::Dump => match Dump::parse(text, "fuzz.json") {
                 Ok(d) => {
                     let again = Dump::parse(&d.to_json().unwrap(), "again.json")
@@ -175,7 +175,7 @@ fn check(reader: Reader, text: &str) -> Result<bool, String> {
                         "empty.json",
                     )
                     .map_err(|e| format!("the empty dump: {e}"))?;
-                    let merged = lockdep::tools::merge::merge(&[d.clone(), again, empty]);
+                    let merged = lockdep_cli::merge::merge(&[d.clone(), again, empty]);
                     Dump::parse(&merged.to_json().unwrap(), "merged.json")
                         .map_err(|e| format!("a merged dump does not read back: {e}"))?;
                     true
@@ -200,7 +200,7 @@ fn check(reader: Reader, text: &str) -> Result<bool, String> {
 /// The committed corpus files of `reader`, sorted by name, with their bytes.
 fn corpus(reader: Reader) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fuzz-corpus")
+        .join("../tests/fuzz-corpus")
         .join(reader.dir());
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))

@@ -30,8 +30,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::dump::DumpError;
-use crate::report::Report;
+use lockdep::dump::DumpError;
+use lockdep::report::Report;
 
 /// The value of a baseline's `format` field.
 pub const FORMAT: &str = "lockdep-baseline";
@@ -72,7 +72,7 @@ impl Baseline {
                 .entry(fingerprint.clone())
                 .or_insert_with(|| BaselineEntry {
                     fingerprint,
-                    kind: super::kind_id(r.kind),
+                    kind: crate::kind_id(r.kind),
                     title: r.kind.title().to_owned(),
                     classes: r.classes().into_iter().map(str::to_owned).collect(),
                 });
@@ -115,12 +115,12 @@ impl Baseline {
     /// Reads and checks the baseline in file `path`.
     pub fn read(path: &Path) -> Result<Baseline, DumpError> {
         let origin = path.display().to_string();
-        Baseline::parse(&crate::dump::read_text(path, &origin)?, &origin)
+        Baseline::parse(&lockdep::dump::read_text(path, &origin)?, &origin)
     }
 
     /// Parses and checks a baseline; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Baseline, DumpError> {
-        crate::dump::parse_versioned(text, origin, "baseline", FORMAT, VERSION)
+        lockdep::dump::parse_versioned(text, origin, "baseline", FORMAT, VERSION)
     }
 }
 

@@ -9,9 +9,9 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use crate::dump::Dump;
-use crate::engine::graph::DepType;
-use crate::report::{ClassRef, ReportKind};
+use lockdep::DepType;
+use lockdep::dump::Dump;
+use lockdep::report::{ClassRef, ReportKind};
 
 type NodeKey = (String, u8);
 

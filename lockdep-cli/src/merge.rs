@@ -32,12 +32,11 @@ use std::collections::{HashMap, HashSet};
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 
-use crate::dump::{self, Dump};
-use crate::engine::bfs::{self, DepEdge};
-use crate::engine::graph::{DepMask, DepType};
-use crate::map::Mode;
-use crate::report::{self, ChainEntry, ClassRef, LockRef, ProcessInfo, Report, ReportKind};
-use crate::snapshot::{ClassSnapshot, EdgeSnapshot, GraphSnapshot};
+use lockdep::__private::{self as bfs, DepEdge, DepMask};
+use lockdep::dump::{self, Dump};
+use lockdep::report::{ChainEntry, ClassRef, LockRef, ProcessInfo, Report, ReportKind};
+use lockdep::snapshot::{ClassSnapshot, EdgeSnapshot, GraphSnapshot};
+use lockdep::{DepType, Mode};
 
 /// The program name of a merged dump's `process`.
 pub const MERGE_PROGRAM: &str = "lockdep-merge";
@@ -114,7 +113,7 @@ pub fn merge(dumps: &[Dump]) -> Dump {
             e.to.key.clone(),
             e.to.subclass,
         );
-        let mask = e.types.iter().fold(0u8, |m, t| m | t.mask());
+        let mask = DepMask::from_types(&e.types).0;
         match edges.get(&key) {
             Some(&i) => {
                 let m = &mut g[i];
@@ -139,7 +138,7 @@ pub fn merge(dumps: &[Dump]) -> Dump {
         }
     }
     for w in g.edge_weights_mut() {
-        w.snap.types = DepType::all_in(DepMask(w.mask));
+        w.snap.types = DepMask(w.mask).types();
     }
 
     let cycles = cross_process_cycles(&g, &seen, &merged_from);
@@ -152,7 +151,7 @@ pub fn merge(dumps: &[Dump]) -> Dump {
             program: MERGE_PROGRAM.to_owned(),
             pid: std::process::id(),
         },
-        time: report::now(),
+        time: bfs::now(),
         merged_from,
         reports,
         graph: GraphSnapshot {
@@ -192,7 +191,7 @@ fn cross_process_cycles(
         let mask = g[closing].mask;
         // Try each dependency type on the edge, strongest first, as if it
         // were being added now: the first that closes a strong cycle counts.
-        for t in DepType::all_in(DepMask(mask)) {
+        for t in DepMask(mask).types() {
             let from_only_xr = matches!(t, DepType::ER | DepType::SR);
             let to_needs_n = matches!(t, DepType::SR | DepType::SN);
             let Some(path) = bfs::strong_path(
@@ -306,7 +305,7 @@ fn cycle_report(
         title: ReportKind::CircularDependency.title().to_owned(),
         thread: c.thread.clone(),
         process: c.process.clone(),
-        time: report::now(),
+        time: bfs::now(),
         test: None,
         acquiring: Some(LockRef {
             class: c.to.clone(),
@@ -328,7 +327,7 @@ fn cycle_report(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::ThreadInfo;
+    use lockdep::report::ThreadInfo;
 
     fn class(name: &str) -> ClassRef {
         ClassRef {
@@ -400,7 +399,7 @@ mod tests {
         assert_eq!(r.kind, ReportKind::CircularDependency);
         assert!(is_from_merge(r));
         // Provenance is a field that survives a round trip, not note text.
-        let back = crate::Dump::parse(&m.to_json().unwrap(), "m.json").unwrap();
+        let back = Dump::parse(&m.to_json().unwrap(), "m.json").unwrap();
         assert!(is_from_merge(&back.reports[0]));
         let mut impostor = r.clone();
         impostor.found_by_merge = false;
