@@ -515,11 +515,11 @@ mod site_cache {
     }
 }
 
-/// Reports the class limit (after the registry lock is released); the
+/// The class limit was reached: `None`, and the caller (the engine's entry
+/// points, which know the thread and the policy) reports it; the
 /// acquisition that needed a new class goes untracked.
 #[cold]
 fn class_limit_reached() -> Option<u32> {
-    crate::report::capacity_reached(crate::report::Capacity::Classes);
     None
 }
 

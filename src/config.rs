@@ -230,10 +230,6 @@ fn init_slow() -> bool {
                 }
             }
         }
-        // Compiled out, nothing is ever recorded: no exit-time dump either.
-        if !cfg!(any(lockdep_off, feature = "off")) {
-            crate::dump::init();
-        }
         // Only the first initialiser decides; `set_enabled` may already have run.
         let _ = STATE.compare_exchange(
             UNINIT,

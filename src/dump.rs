@@ -22,6 +22,7 @@ use once_cell::sync::Lazy;
 use parking_lot::Mutex as RawMutex;
 use serde::{Deserialize, Serialize};
 
+use crate::report::store::{self, Sink};
 use crate::report::{self, ProcessInfo, Report};
 use crate::snapshot::{self, GraphSnapshot};
 
@@ -61,7 +62,7 @@ impl Dump {
             process: ProcessInfo::current(),
             time: report::now(),
             merged_from: Vec::new(),
-            reports: report::reports(),
+            reports: store::reports(),
             graph: snapshot::snapshot(true),
         }
     }
@@ -274,7 +275,18 @@ static AUTO_PATH: Lazy<Option<PathBuf>> = Lazy::new(|| {
 /// never while one is held).
 static AUTO_LOCK: RawMutex<()> = RawMutex::new(());
 
-/// Called once when the configuration is read: arranges the dump at exit.
+/// The `LOCKDEP_DUMP_DIR` writer as a report sink: rewrites the dump after
+/// each new report.
+pub(crate) struct AutoDump;
+
+impl Sink for AutoDump {
+    fn stored(&self, _report: &Report, _splat: &str) {
+        write_auto();
+    }
+}
+
+/// Called once at start-up (the process's first lock event): arranges the
+/// dump at exit.
 pub(crate) fn init() {
     if AUTO_PATH.is_none() {
         return;

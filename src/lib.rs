@@ -82,6 +82,7 @@ pub mod dump;
 // types and algorithms), but with checking compiled out no lock calls it.
 #[cfg_attr(any(lockdep_off, feature = "off"), allow(dead_code))]
 mod engine;
+mod identity;
 #[cfg(not(any(lockdep_off, feature = "off")))]
 pub mod map;
 #[cfg(any(lockdep_off, feature = "off"))]

@@ -22,6 +22,9 @@ use std::cell::Cell;
 
 use parking_lot::Mutex as RawMutex;
 
+use crate::report::Report;
+use crate::report::store::Sink;
+
 thread_local! {
     /// The test this thread works for.
     static SCOPE: Cell<Option<&'static str>> = const { Cell::new(None) };
@@ -29,6 +32,16 @@ thread_local! {
 
 /// Every `#[lockdep::test]` running now (an internal lock, held briefly).
 static ACTIVE: RawMutex<Vec<&'static str>> = RawMutex::new(Vec::new());
+
+/// `#[lockdep::test]` attribution as a report sink: names the test each new
+/// report belongs to.
+pub(crate) struct Attribution;
+
+impl Sink for Attribution {
+    fn annotate(&self, report: &mut Report) {
+        report.test = attribute();
+    }
+}
 
 /// The test the calling thread's reports go to (rules above).
 pub(crate) fn attribute() -> Option<String> {
@@ -80,7 +93,7 @@ impl TestScope {
     pub fn finish(self) {
         let name = self.name;
         drop(self);
-        let mine: Vec<_> = crate::report::reports()
+        let mine: Vec<_> = crate::report::store::reports()
             .into_iter()
             .filter(|r| r.test.as_deref() == Some(name))
             .collect();

@@ -21,58 +21,50 @@ use std::path::Path;
 /// layer of the longest prefix listed here.
 const LAYERS: &[(&str, &[&str])] = &[
     // 1. Vocabulary: no imports from the crate.
-    ("vocabulary", &["mode", "dep", "node", "path"]),
-    // 2. The class registry, configuration, stacks and report data.
+    ("vocabulary", &["mode", "dep", "node", "path", "identity"]),
+    // 2. Data: the class registry, configuration, a lock's identity
+    //    (`LockMap` without its events), stacks, report data.
     (
         "registry and configuration",
-        &["config", "trace", "site", "class", "report"],
+        &["config", "trace", "site", "class", "map", "report"],
     ),
-    // 3. The engine: held stack, chain cache, graph, search.
-    ("engine", &["engine"]),
-    // 4. What is made of reports and the graph: dumps, snapshots, test
-    //    attribution.
+    // 3. The engine: held stack, chain cache, graph, search, validation;
+    //    produces report data.
+    (
+        "engine",
+        &[
+            "engine::held",
+            "engine::chain",
+            "engine::graph",
+            "engine::topo",
+            "engine::bfs",
+            "engine::validate",
+        ],
+    ),
+    // 4. The report store and its sinks (dumps, test attribution), graph
+    //    snapshots.
     (
         "reports and sinks",
-        &["snapshot", "dump", "testing", "thread"],
+        &["report::store", "snapshot", "dump", "testing", "thread"],
     ),
-    // 5. The lock wrappers and the event API on top.
-    ("wrappers", &["map", "sync", "stdsync", "off", "set_class"]),
+    // 5. The engine's entry points (start-up installs the sinks), `LockMap`'s
+    //    event API, the lock wrappers.
+    (
+        "events and wrappers",
+        &[
+            "engine",
+            "map::events",
+            "sync",
+            "stdsync",
+            "off",
+            "set_class",
+        ],
+    ),
 ];
 
 /// Upward imports (and imports that close a cycle within a layer) still
 /// present: (importing unit, imported unit, why). Only ever shrinks.
-const KNOWN_UPWARD: &[(&str, &str, &str)] = &[
-    (
-        "config",
-        "dump",
-        "the LOCKDEP_DUMP_DIR exit hook is registered when the configuration is first read",
-    ),
-    (
-        "report",
-        "engine",
-        "the report store's dispatch enters the checker (held::enter), names threads by the engine's id, and switches checking off at capacity",
-    ),
-    (
-        "report",
-        "dump",
-        "dispatch rewrites the LOCKDEP_DUMP_DIR dump after each new report",
-    ),
-    (
-        "report",
-        "testing",
-        "dispatch attributes each report to the running #[lockdep::test]",
-    ),
-    (
-        "class",
-        "report",
-        "the registry reports the class limit itself (a cycle: report data names classes)",
-    ),
-    (
-        "engine",
-        "map",
-        "the engine reads class and instance ids out of the LockMap, whose event API calls the engine",
-    ),
-];
+const KNOWN_UPWARD: &[(&str, &str, &str)] = &[];
 
 /// A module path's layer (index into [`LAYERS`]) and unit (the prefix that
 /// matched), or `None` if no layer lists it.
@@ -136,14 +128,35 @@ fn code_of(text: &str) -> String {
 /// module `module`, names through `crate::` or `super::`, with the line.
 fn imports(module: &str, code: &str) -> Vec<(String, usize)> {
     let mut found = Vec::new();
+    // Inline modules (`mod foreign { … }`) open around a line: (indent, name).
+    let mut inline: Vec<(String, String)> = Vec::new();
     for (n, line) in code.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        if inline.last().is_some_and(|(i, _)| line == format!("{i}}}")) {
+            inline.pop();
+            continue;
+        }
+        let decl = trimmed
+            .strip_prefix("pub(crate) ")
+            .or_else(|| trimmed.strip_prefix("pub(super) "))
+            .or_else(|| trimmed.strip_prefix("pub "))
+            .unwrap_or(trimmed);
+        if let Some(name) = decl.strip_prefix("mod ").and_then(|d| d.strip_suffix(" {")) {
+            inline.push((indent.to_owned(), name.to_owned()));
+            continue;
+        }
+        let here: Vec<&str> = module
+            .split("::")
+            .chain(inline.iter().map(|(_, m)| m.as_str()))
+            .collect();
         let mut rest = line;
         while let Some((at, base)) = next_path_start(rest) {
             let after = &rest[at..];
             let (prefix, tail) = match base {
                 Base::Crate => (Vec::new(), &after["crate::".len()..]),
                 Base::Super(depth) => {
-                    let mut parent: Vec<&str> = module.split("::").collect();
+                    let mut parent = here.clone();
                     for _ in 0..depth {
                         parent.pop();
                     }
@@ -155,7 +168,8 @@ fn imports(module: &str, code: &str) -> Vec<(String, usize)> {
                 full.extend(path.split("::").filter(|s| !s.is_empty()));
                 found.push((full.join("::"), n + 1));
             }
-            rest = &after[1..];
+            // Past the whole `super::super::` or `crate::` prefix.
+            rest = &after[after.len() - tail.len()..];
         }
     }
     found

@@ -30,13 +30,36 @@
 use std::cell::{Cell, RefCell, UnsafeCell};
 use std::panic::Location;
 use std::ptr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
+use crate::identity::ThreadInfo;
 use crate::mode::Mode;
 use crate::node::Node;
-use crate::report::{self, ThreadInfo};
+use crate::report::{ClassRef, LockRef};
 
-use super::Flags;
+/// Per-acquisition flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Flags(u8);
+
+impl Flags {
+    pub(crate) const NONE: Flags = Flags(0);
+    /// A successful trylock: no validation, no edges into it.
+    pub(crate) const TRYLOCK: Flags = Flags(1);
+    /// A serialized seqcount writer: treated exactly like a held trylock.
+    pub(crate) const SERIALIZED: Flags = Flags(2);
+
+    #[inline(always)]
+    pub(crate) fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// Trylocks and serialized writers: not validated as the new lock, and
+    /// the edge walk goes past them when they are held.
+    #[inline(always)]
+    pub(crate) fn is_trylike(self) -> bool {
+        self.0 & (Flags::TRYLOCK.0 | Flags::SERIALIZED.0) != 0
+    }
+}
 
 /// One held acquisition.
 #[derive(Clone, Copy, Debug)]
@@ -345,6 +368,15 @@ impl Drop for Inside {
     }
 }
 
+/// What a thread that exits holding locks is handed to: the events layer's
+/// report, installed at start-up ([`at_exit`]).
+static AT_EXIT: OnceLock<fn(ThreadInfo, Vec<HeldLock>)> = OnceLock::new();
+
+/// Installs the thread-exit check's report (the first call wins).
+pub(crate) fn at_exit(check: fn(ThreadInfo, Vec<HeldLock>)) {
+    let _ = AT_EXIT.set(check);
+}
+
 /// Cold per-thread state with a destructor: the thread's identity, captured
 /// on first use (it cannot be read during thread exit), and the thread-exit
 /// check.
@@ -399,26 +431,26 @@ impl Drop for ThreadState {
                 name: String::from("<exiting>"),
                 id: thread_id(),
             });
-            report::locks_held_at_exit(thread, &held);
+            if let Some(check) = AT_EXIT.get() {
+                check(thread, held);
+            }
         }
     }
 }
 
-/// This thread's number: unique in the process, never reused, never 0,
-/// assigned on first use (our own counter: std's `ThreadId` has no stable
-/// numeric accessor).
-pub(crate) fn thread_id() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    thread_local! {
-        static ID: Cell<u64> = const { Cell::new(0) };
-    }
-    ID.try_with(|t| {
-        if t.get() == 0 {
-            t.set(NEXT.fetch_add(1, Ordering::Relaxed));
+pub(crate) use crate::identity::thread_id;
+
+/// A held lock as reports name it.
+impl LockRef {
+    pub(crate) fn of(h: &HeldLock) -> LockRef {
+        LockRef {
+            class: ClassRef::of(h.node),
+            mode: h.mode,
+            trylock: h.flags.is_trylike(),
+            instance: h.instance,
+            location: crate::trace::location(h.at),
         }
-        t.get()
-    })
-    .unwrap_or(u64::MAX)
+    }
 }
 
 /// Releases done on other threads (`send_guard`): a guard dropped on a

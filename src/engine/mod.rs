@@ -42,32 +42,10 @@ use crate::config;
 use crate::map::LockMap;
 use crate::mode::Mode;
 use crate::node::{self, MAX_SUBCLASSES};
+use crate::report::store;
 use crate::report::{self, LockRef, Pending, Report, ReportKind};
+pub(crate) use held::Flags;
 use held::{HeldLock, Stack};
-
-/// Per-acquisition flags.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Flags(u8);
-
-impl Flags {
-    pub(crate) const NONE: Flags = Flags(0);
-    /// A successful trylock: no validation, no edges into it.
-    pub(crate) const TRYLOCK: Flags = Flags(1);
-    /// A serialized seqcount writer: treated exactly like a held trylock.
-    pub(crate) const SERIALIZED: Flags = Flags(2);
-
-    #[inline(always)]
-    pub(crate) fn bits(self) -> u8 {
-        self.0
-    }
-
-    /// Trylocks and serialized writers: not validated as the new lock, and
-    /// the edge walk goes past them when they are held.
-    #[inline(always)]
-    pub(crate) fn is_trylike(self) -> bool {
-        self.0 & (Flags::TRYLOCK.0 | Flags::SERIALIZED.0) != 0
-    }
-}
 
 /// Are releases from other threads waiting to be applied (`send_guard`)?
 #[inline(always)]
@@ -94,7 +72,7 @@ pub(crate) fn acquire(
     at: &'static Location<'static>,
 ) -> bool {
     if !config::is_enabled() {
-        return false;
+        return checking_off();
     }
     let Some(class) = map.class_if_resolved() else {
         return acquire_slow(map, mode, subclass, flags, nest, at);
@@ -132,6 +110,15 @@ pub(crate) fn acquire(
     }
 }
 
+/// [`acquire`] with checking off: nothing recorded, but the process has
+/// started (an exit-time dump is still written).
+#[cold]
+#[inline(never)]
+fn checking_off() -> bool {
+    start();
+    false
+}
+
 /// Everything [`acquire`]'s fast path does not handle: class registration,
 /// a thread's first lock, a chain not validated yet, nest locks, subclasses
 /// out of range, the depth limit, releases posted by other threads.
@@ -145,11 +132,14 @@ fn acquire_slow(
     nest: Option<&LockMap>,
     at: &'static Location<'static>,
 ) -> bool {
+    start();
     let Some(inside) = held::enter() else {
         return false;
     };
     let Some(class) = map.class() else {
-        return false; // class limit reached (reported by the registry)
+        drop(inside);
+        capacity(report::Capacity::Classes);
+        return false;
     };
     let subclass = if subclass < MAX_SUBCLASSES {
         subclass
@@ -380,8 +370,40 @@ pub fn forget_held() {
 /// Dispatches reports (never with the stack borrowed).
 fn dispatch(reports: Vec<Pending>) {
     if !reports.is_empty() {
-        report::dispatch(reports);
+        start();
+        store::dispatch(reports);
     }
+}
+
+/// Start-up, once per process, on its first lock event (any of the entry
+/// points' cold paths, with checking on or off): installs the report sinks
+/// (test attribution, the `LOCKDEP_DUMP_DIR` writer, the stderr splat
+/// writer, in that order), registers the exit-time dump, and hands the
+/// thread-exit check its report.
+#[cold]
+#[inline(never)]
+fn start() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        static SINKS: [&dyn store::Sink; 3] = [
+            &crate::testing::Attribution,
+            &crate::dump::AutoDump,
+            &store::Stderr,
+        ];
+        store::install(&SINKS);
+        held::at_exit(locks_held_at_exit);
+        // Compiled out, nothing is ever recorded: no exit-time dump either.
+        if !cfg!(any(lockdep_off, feature = "off")) {
+            crate::dump::init();
+        }
+    });
+}
+
+/// A thread exited holding `held` (the held stack's thread-exit check).
+fn locks_held_at_exit(thread: report::ThreadInfo, held: Vec<HeldLock>) {
+    let mut r = Report::new(ReportKind::LocksHeldAtExit, thread);
+    r.held = held.iter().map(LockRef::of).collect();
+    dispatch(vec![r.into()]);
 }
 
 #[cold]
@@ -402,7 +424,11 @@ pub(crate) fn misuse(
     note: Option<String>,
 ) {
     let Some(inside) = held::enter() else { return };
-    let Some(class) = map.class() else { return };
+    let Some(class) = map.class() else {
+        drop(inside);
+        capacity(report::Capacity::Classes);
+        return;
+    };
     let mut r = Report::new(kind, held::thread());
     r.held = inside.stack().locks().iter().map(LockRef::of).collect();
     let entry = HeldLock {
@@ -466,7 +492,7 @@ pub fn reset() {
     g.clear();
     chain::clear();
     drop(g);
-    report::clear();
+    store::clear();
 }
 
 /// Sizes of the checker's tables (the kernel's `/proc/lockdep_stats`).

@@ -7,22 +7,24 @@
 //! ([`text`]) and applies the [`OnReport`] policy, all after
 //! every internal lock has been released.
 
+pub(crate) mod store;
 pub mod text;
 
-use std::collections::HashSet;
+// The public paths `lockdep::report::{reports, count}` (a name only: nothing
+// here uses the store, which is a layer above the data).
+pub use store::{count, reports};
+
 use std::sync::Arc;
 
-use once_cell::sync::Lazy;
-use parking_lot::Mutex as RawMutex;
 use serde::{Deserialize, Serialize};
 
 use crate::class;
-use crate::config::{self, OnReport};
+use crate::config;
 use crate::dep::DepType;
-use crate::engine::held::HeldLock;
 use crate::mode::Mode;
 use crate::node::{self, Node};
-use crate::trace;
+
+pub use crate::identity::{ProcessInfo, ThreadInfo};
 
 /// What kind of problem a report is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -68,80 +70,6 @@ impl ReportKind {
             ReportKind::SeqcountWriterWithoutLock => "seqcount writer without its serializing lock",
             ReportKind::ConcurrentSeqcountWriters => "concurrent seqcount writers detected",
         }
-    }
-}
-
-/// A thread as reports name it: `name/id`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ThreadInfo {
-    /// The thread's name, or `<unnamed>`.
-    pub name: String,
-    /// The thread's number: unique within the process, never reused, in the
-    /// order threads first used a lock (lockdep's own counter).
-    pub id: u64,
-}
-
-impl ThreadInfo {
-    /// The calling thread.
-    pub fn current() -> ThreadInfo {
-        let t = std::thread::current();
-        ThreadInfo {
-            name: t.name().unwrap_or("<unnamed>").to_owned(),
-            id: crate::engine::held::thread_id(),
-        }
-    }
-}
-
-impl std::fmt::Display for ThreadInfo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.name, self.id)
-    }
-}
-
-/// A process as reports and dumps name it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct ProcessInfo {
-    /// The program: the executable's file name, without the `-<hash>` suffix
-    /// cargo gives test binaries (`abba-1a2b3c4d5e6f7a8b` → `abba`).
-    pub program: String,
-    /// The process id.
-    pub pid: u32,
-}
-
-impl ProcessInfo {
-    /// This process.
-    pub fn current() -> ProcessInfo {
-        static CURRENT: Lazy<ProcessInfo> = Lazy::new(|| ProcessInfo {
-            program: program_name(),
-            pid: std::process::id(),
-        });
-        CURRENT.clone()
-    }
-}
-
-impl std::fmt::Display for ProcessInfo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}[{}]", self.program, self.pid)
-    }
-}
-
-/// The executable's stem, minus cargo's `-<16 hex digits>` suffix.
-fn program_name() -> String {
-    let exe = std::env::current_exe().ok();
-    let stem = exe
-        .as_deref()
-        .and_then(|p| p.file_stem())
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| String::from("unknown"));
-    match stem.rsplit_once('-') {
-        Some((base, hash))
-            if !base.is_empty()
-                && hash.len() == 16
-                && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
-        {
-            base.to_owned()
-        }
-        _ => stem,
     }
 }
 
@@ -192,18 +120,6 @@ pub struct LockRef {
     pub instance: u64,
     /// Where it was acquired: `file:line:col`.
     pub location: String,
-}
-
-impl LockRef {
-    pub(crate) fn of(h: &HeldLock) -> LockRef {
-        LockRef {
-            class: ClassRef::of(h.node),
-            mode: h.mode,
-            trylock: h.flags.is_trylike(),
-            instance: h.instance,
-            location: trace::location(h.at),
-        }
-    }
 }
 
 /// One entry `-> #k (class):` of a circular report's dependency chain.
@@ -361,89 +277,6 @@ impl From<Report> for Pending {
     }
 }
 
-#[derive(Default)]
-struct Store {
-    reports: Vec<Report>,
-    seen: HashSet<String>,
-}
-
-/// Reports so far and the de-duplication set. An internal, uninstrumented lock.
-static STORE: Lazy<RawMutex<Store>> = Lazy::new(Default::default);
-
-/// Every report raised so far in this process (since the last [`crate::reset`]).
-pub fn reports() -> Vec<Report> {
-    STORE.lock().reports.clone()
-}
-
-/// Number of reports so far (cheaper than [`reports`]).
-pub fn count() -> usize {
-    STORE.lock().reports.len()
-}
-
-pub(crate) fn clear() {
-    *STORE.lock() = Store::default();
-}
-
-/// Dedups, symbolises, stores, prints and applies the policy. Must be called
-/// with no internal lock held and the held stack not borrowed.
-#[cold]
-#[inline(never)]
-pub(crate) fn dispatch(pending: Vec<Pending>) {
-    // Inside the checker while storing, printing, dumping and attributing:
-    // a lock taken by anything this calls (an allocator, a `Display` impl,
-    // the dump writer) goes straight to the raw lock. (`None`: the caller is
-    // already inside.)
-    let inside = crate::engine::held::enter();
-    let mut first_text = None;
-    for Pending { mut report, traces } in pending {
-        if !STORE.lock().seen.insert(report.fingerprint()) {
-            continue;
-        }
-        for (entry, raw) in report.chain.iter_mut().zip(traces) {
-            if let Some(raw) = raw {
-                entry.stack = raw.symbols().to_vec();
-            }
-        }
-        if config::backtraces() {
-            report.stack = trace::current();
-        }
-        if let Some(last) = report.chain.last_mut()
-            && last.stack.is_empty()
-        {
-            last.stack = report.stack.clone();
-        }
-        report.time = now();
-        report.test = crate::testing::attribute();
-        let text = report.splat();
-        let kind = report.kind;
-        STORE.lock().reports.push(report);
-        crate::dump::write_auto();
-        if !config::quiet() {
-            crate::config::stderr(format_args!("{text}"));
-        }
-        // A thread-exit report fires in a thread-local destructor, where a
-        // panic would abort the process: it only prints (documented).
-        if report_kind_can_panic(kind) {
-            first_text.get_or_insert(text);
-        }
-    }
-    drop(inside);
-    let Some(text) = first_text else { return };
-    match config::on_report() {
-        OnReport::Warn => {}
-        OnReport::Abort => std::process::abort(),
-        OnReport::Panic => {
-            if !std::thread::panicking() {
-                panic!("lockdep: {}", text.trim_start());
-            }
-        }
-    }
-}
-
-fn report_kind_can_panic(kind: ReportKind) -> bool {
-    kind != ReportKind::LocksHeldAtExit
-}
-
 /// Which limit was reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Capacity {
@@ -489,21 +322,8 @@ impl Capacity {
     }
 }
 
-/// Reports that a capacity limit was reached (once per limit).
-#[cold]
-pub(crate) fn capacity_reached(which: Capacity) {
-    crate::engine::capacity(which);
-}
-
 pub(crate) fn capacity_report(which: Capacity, thread: ThreadInfo) -> Pending {
     let mut r = Report::new(ReportKind::CapacityReached, thread);
     r.note = Some(which.message());
     r.into()
-}
-
-/// A thread exited holding `held` (called from the held stack's destructor).
-pub(crate) fn locks_held_at_exit(thread: ThreadInfo, held: &[HeldLock]) {
-    let mut r = Report::new(ReportKind::LocksHeldAtExit, thread);
-    r.held = held.iter().map(LockRef::of).collect();
-    dispatch(vec![r.into()]);
 }

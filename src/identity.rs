@@ -1,0 +1,99 @@
+//! Thread and process identity (vocabulary): how reports and dumps name the
+//! thread and the process a lock event happened in.
+
+use std::cell::Cell;
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+/// A thread as reports name it: `name/id`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadInfo {
+    /// The thread's name, or `<unnamed>`.
+    pub name: String,
+    /// The thread's number: unique within the process, never reused, in the
+    /// order threads first used a lock (lockdep's own counter).
+    pub id: u64,
+}
+
+impl ThreadInfo {
+    /// The calling thread.
+    pub fn current() -> ThreadInfo {
+        let t = std::thread::current();
+        ThreadInfo {
+            name: t.name().unwrap_or("<unnamed>").to_owned(),
+            id: thread_id(),
+        }
+    }
+}
+
+impl std::fmt::Display for ThreadInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.name, self.id)
+    }
+}
+
+/// A process as reports and dumps name it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ProcessInfo {
+    /// The program: the executable's file name, without the `-<hash>` suffix
+    /// cargo gives test binaries (`abba-1a2b3c4d5e6f7a8b` → `abba`).
+    pub program: String,
+    /// The process id.
+    pub pid: u32,
+}
+
+impl ProcessInfo {
+    /// This process.
+    pub fn current() -> ProcessInfo {
+        static CURRENT: LazyLock<ProcessInfo> = LazyLock::new(|| ProcessInfo {
+            program: program_name(),
+            pid: std::process::id(),
+        });
+        CURRENT.clone()
+    }
+}
+
+impl std::fmt::Display for ProcessInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}[{}]", self.program, self.pid)
+    }
+}
+
+/// The executable's stem, minus cargo's `-<16 hex digits>` suffix.
+fn program_name() -> String {
+    let exe = std::env::current_exe().ok();
+    let stem = exe
+        .as_deref()
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| String::from("unknown"));
+    match stem.rsplit_once('-') {
+        Some((base, hash))
+            if !base.is_empty()
+                && hash.len() == 16
+                && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            base.to_owned()
+        }
+        _ => stem,
+    }
+}
+
+/// This thread's number: unique in the process, never reused, never 0,
+/// assigned on first use (our own counter: std's `ThreadId` has no stable
+/// numeric accessor).
+pub(crate) fn thread_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    thread_local! {
+        static ID: Cell<u64> = const { Cell::new(0) };
+    }
+    ID.try_with(|t| {
+        if t.get() == 0 {
+            t.set(NEXT.fetch_add(1, Ordering::Relaxed));
+        }
+        t.get()
+    })
+    .unwrap_or(u64::MAX)
+}
