@@ -20,8 +20,8 @@ use std::collections::HashMap;
 use std::panic::Location;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use once_cell::sync::Lazy;
 use parking_lot::Mutex as RawMutex;
+use std::sync::LazyLock;
 
 use crate::path::portable_path;
 
@@ -238,7 +238,7 @@ struct Registry {
 
 /// The registry: an internal, uninstrumented lock, never held while calling
 /// user code or printing.
-static REGISTRY: Lazy<RawMutex<Registry>> = Lazy::new(Default::default);
+static REGISTRY: LazyLock<RawMutex<Registry>> = LazyLock::new(Default::default);
 
 impl Registry {
     fn add(

@@ -18,9 +18,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use once_cell::sync::Lazy;
 use parking_lot::Mutex as RawMutex;
 use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
 
 use crate::report::store::{self, Sink};
 use crate::report::{self, ProcessInfo, Report};
@@ -256,7 +256,7 @@ pub fn dump(path: impl AsRef<Path>) -> std::io::Result<()> {
 // ===== LOCKDEP_DUMP_DIR =====
 
 /// `LOCKDEP_DUMP_DIR/<program>-<pid>.json`, if the variable is set.
-static AUTO_PATH: Lazy<Option<PathBuf>> = Lazy::new(|| {
+static AUTO_PATH: LazyLock<Option<PathBuf>> = LazyLock::new(|| {
     let dir = std::env::var_os("LOCKDEP_DUMP_DIR").filter(|d| !d.is_empty())?;
     let dir = PathBuf::from(dir);
     if let Err(e) = std::fs::create_dir_all(&dir) {

@@ -51,10 +51,20 @@
 //!
 //! With `LOCKDEP_DUMP_DIR=dir` every process writes its reports and class
 //! graph to `dir/<program>-<pid>.json` ([`mod@dump`]). The `lockdep` command
-//! (feature `cli`) shows them, merges the graphs of many processes to find
-//! cycles that no single process saw, checks them against a baseline for CI
-//! (text, JSON, SARIF, GitHub annotations) and draws the graph; its logic is
-//! in [`tools`]. See `docs/ci.md`.
+//! (the workspace crate `lockdep-cli`: `cargo install --path lockdep-cli`)
+//! shows them, merges the graphs of many processes to find cycles that no
+//! single process saw, checks them against a baseline for CI (text, JSON,
+//! SARIF, GitHub annotations) and draws the graph. None of that is compiled
+//! into this crate, which keeps only the dump format and its reader. See
+//! `docs/ci.md`.
+//!
+//! ## Where things are
+//!
+//! Everyday types and functions are at the root (the locks, [`LockClass`],
+//! [`LockMap`], [`reports()`], [`Report`], the switches of [`config`]).
+//! Report data ([`report::Report`], [`report::ChainEntry`],
+//! [`report::DepType`], ...) is under [`report`], configuration under
+//! [`config`], dumps under [`mod@dump`], the class graph under [`snapshot`].
 //!
 //! ## Compiling the checker out
 //!
@@ -63,8 +73,8 @@
 //! checking off for every crate in the build), every lock is a
 //! `#[repr(transparent)]` newtype of the raw lock with the same API, the same
 //! size as the raw lock, and nothing recorded: [`reports()`] is empty and
-//! [`is_enabled()`] is `false`. The report, dump and tools modules still
-//! compile (they are data formats). See `docs/migrating.md`.
+//! [`is_enabled()`] is `false`. The report and dump modules still compile
+//! (they are data formats). See `docs/migrating.md`.
 //!
 //! ## Environment variables
 //!
@@ -117,6 +127,11 @@ mod trace;
 /// release.
 #[doc(hidden)]
 pub mod __private {
+    // What the macros expand to (`#[lockdep::test]`, `#[lockdep::classes]`).
+    pub use crate::class::SetClass;
+    pub use crate::testing::TestScope;
+
+    // What the workspace's tools use.
     pub use crate::dep::DepMask;
     pub use crate::engine::bfs::{DepEdge, strong_path};
     pub use crate::engine::forget_held;

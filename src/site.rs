@@ -27,8 +27,8 @@ use std::collections::{HashMap, HashSet};
 use std::panic::Location;
 use std::path::{Path, PathBuf};
 
-use once_cell::sync::Lazy;
 use parking_lot::{Mutex as RawMutex, RwLock as RawRwLock};
+use std::sync::LazyLock;
 
 /// The most frames looked at for a user frame.
 const MAX_DEPTH: usize = 32;
@@ -65,10 +65,10 @@ enum Frame {
 }
 
 /// Classified return addresses.
-static FRAMES: Lazy<RawRwLock<HashMap<usize, Frame>>> = Lazy::new(Default::default);
+static FRAMES: LazyLock<RawRwLock<HashMap<usize, Frame>>> = LazyLock::new(Default::default);
 
 /// Interned user sites.
-static SITES: Lazy<RawMutex<SiteTable>> = Lazy::new(Default::default);
+static SITES: LazyLock<RawMutex<SiteTable>> = LazyLock::new(Default::default);
 
 /// `(file, line, column)` → its interned site.
 type SiteTable = HashMap<(String, u32, u32), &'static UserSite>;
@@ -132,7 +132,7 @@ pub(crate) fn construction_site(std_site: &'static Location<'static>) -> Option<
 }
 
 /// Standard-library sites whose callers could not be resolved.
-static NO_INFO: Lazy<RawRwLock<HashSet<usize>>> = Lazy::new(Default::default);
+static NO_INFO: LazyLock<RawRwLock<HashSet<usize>>> = LazyLock::new(Default::default);
 
 /// Symbolises one frame: the first of its (inlined) symbols, innermost
 /// first, that is user code.
@@ -200,8 +200,10 @@ fn intern(key: (String, u32, u32)) -> &'static UserSite {
 }
 
 /// A Rust source file that is neither lockdep's own nor one of the crates
-/// the checker is built on (the unwinder, parking_lot, once_cell). Any other
-/// crate, the user's or a dependency, can be where a lock is built.
+/// the checker is built on (the unwinder, parking_lot) nor `once_cell` (a
+/// lazy initialiser, like std's `LazyLock`: the lock is built where the
+/// user's initialiser is). Any other crate, the user's or a dependency, can
+/// be where a lock is built.
 fn is_user_file(file: &str) -> bool {
     const OWN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/");
     const INFRA: [&str; 5] = [
@@ -248,7 +250,8 @@ pub(crate) fn display_path(file: &Path) -> String {
 
 /// The nearest ancestor of `file` with a `Cargo.lock`, cached per directory.
 fn workspace_root(file: &Path) -> Option<PathBuf> {
-    static ROOTS: Lazy<RawMutex<HashMap<PathBuf, Option<PathBuf>>>> = Lazy::new(Default::default);
+    static ROOTS: LazyLock<RawMutex<HashMap<PathBuf, Option<PathBuf>>>> =
+        LazyLock::new(Default::default);
     let dir = file.parent()?;
     if let Some(root) = ROOTS.lock().get(dir) {
         return root.clone();

@@ -6,14 +6,14 @@ use std::panic::Location;
 use std::sync::Arc;
 
 use backtrace::Backtrace;
-use once_cell::sync::OnceCell;
+use std::sync::OnceLock;
 
 /// A stack captured on the slow path: raw frames (cheap: a walk of return
 /// addresses), symbolised at most once, the first time a report or a dump
 /// needs it.
 pub(crate) struct Trace {
     raw: Backtrace,
-    symbols: OnceCell<Vec<String>>,
+    symbols: OnceLock<Vec<String>>,
 }
 
 impl Trace {
@@ -61,7 +61,7 @@ pub(crate) fn capture() -> Option<Arc<Trace>> {
     crate::config::backtraces().then(|| {
         Arc::new(Trace {
             raw: walk(),
-            symbols: OnceCell::new(),
+            symbols: OnceLock::new(),
         })
     })
 }

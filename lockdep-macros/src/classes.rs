@@ -35,7 +35,7 @@ pub(crate) fn expand(mut item: ItemStruct) -> syn::Result<TokenStream> {
             // Spanned at the field's type: a type that is not a lock is
             // reported there.
             let set = quote::quote_spanned! {field.ty.span()=>
-                ::lockdep::class::SetClass::set_class(&self.#ident, &CLASS);
+                ::lockdep::__private::SetClass::set_class(&self.#ident, &CLASS);
             };
             sets.push(quote! {{
                 static CLASS: ::lockdep::LockClass = ::lockdep::LockClass::new(#lit);

@@ -88,7 +88,7 @@ fn expand_test(item: ItemFn) -> syn::Result<proc_macro2::TokenStream> {
         #[::core::prelude::v1::test]
         #(#attrs)*
         #vis #sig {
-            let __lockdep_scope = ::lockdep::testing::TestScope::enter(::core::concat!(
+            let __lockdep_scope = ::lockdep::__private::TestScope::enter(::core::concat!(
                 ::core::module_path!(),
                 "::",
                 ::core::stringify!(#name)

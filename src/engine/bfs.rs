@@ -28,7 +28,7 @@ use crate::dep::DepMask;
 use crate::node::Node;
 
 /// An edge weight the search can walk: the set of dependency types on it
-/// (a [`DepMask`] value). The engine's [`Edge`] is one; so is the edge of the
+/// (a [`DepMask`] value). The engine's `Edge` is one; so is the edge of the
 /// merged graph of `lockdep merge` (`tools::merge`), which reuses this search.
 pub trait DepEdge {
     /// The dependency types on the edge, as [`DepMask`] bits.

@@ -23,10 +23,10 @@ use std::collections::HashMap;
 use std::panic::Location;
 use std::sync::Arc;
 
-use once_cell::sync::Lazy;
 use parking_lot::Mutex as RawMutex;
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use rustc_hash::{FxBuildHasher, FxHasher};
+use std::sync::LazyLock;
 
 use super::topo::Topo;
 use crate::dep::DepMask;
@@ -175,4 +175,4 @@ fn edge_hash(prev: Node, next: Node) -> u64 {
 }
 
 /// The engine's one lock.
-pub(crate) static GRAPH: Lazy<RawMutex<Graph>> = Lazy::new(Default::default);
+pub(crate) static GRAPH: LazyLock<RawMutex<Graph>> = LazyLock::new(Default::default);

@@ -1,11 +1,12 @@
-//! Reports: the plain data the checker produces, the store of reports so far,
-//! and their dispatch (print, panic, abort).
+//! Reports: the plain data the checker produces ([`Report`] and its parts),
+//! the kernel-style splat ([`text`]), and [`reports()`], every report so far.
 //!
 //! The engine builds a [`Report`] under its lock with *raw* stack traces; the
-//! dispatcher de-duplicates it (each distinct problem is reported once, by kind
-//! and classes), symbolises the traces, renders the kernel-style splat
-//! ([`text`]) and applies the [`OnReport`] policy, all after
-//! every internal lock has been released.
+//! dispatcher (the report store, a layer above this data) de-duplicates it
+//! (each distinct problem is reported once, by kind and classes), symbolises
+//! the traces, hands it to the sinks (stderr, `LOCKDEP_DUMP_DIR`, test
+//! attribution) and applies the [`OnReport`](crate::config::OnReport)
+//! policy, all after every internal lock has been released.
 
 pub(crate) mod store;
 pub mod text;
@@ -20,10 +21,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::class;
 use crate::config;
-use crate::dep::DepType;
 use crate::mode::Mode;
 use crate::node::{self, Node};
 
+pub use crate::dep::DepType;
 pub use crate::identity::{ProcessInfo, ThreadInfo};
 
 /// What kind of problem a report is about.

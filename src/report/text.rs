@@ -43,9 +43,16 @@ pub fn render(r: &Report) -> String {
         ReportKind::RecursiveLocking => recursive(&mut out, r),
         ReportKind::BadUnlockBalance => bad_unlock(&mut out, r),
         ReportKind::HeldLockFreed => freed(&mut out, r),
-        ReportKind::NestLockNotHeld => nest_not_held(&mut out, r),
+        ReportKind::NestLockNotHeld => {
+            not_holding(&mut out, r, "lock", "but this task is not holding")
+        }
         ReportKind::LocksHeldAtExit => held_list(&mut out, r),
-        ReportKind::SeqcountWriterWithoutLock => seqcount_unserialized(&mut out, r),
+        ReportKind::SeqcountWriterWithoutLock => not_holding(
+            &mut out,
+            r,
+            "begin a write section of",
+            "but this task is not holding, for write, its serializing lock",
+        ),
         ReportKind::ConcurrentSeqcountWriters => seqcount_concurrent(&mut out, r),
         ReportKind::CapacityReached => {
             let _ = writeln!(out, "{}", r.note.as_deref().unwrap_or(""));
@@ -192,24 +199,13 @@ fn freed(out: &mut String, r: &Report) {
     held_list(out, r);
 }
 
-fn nest_not_held(out: &mut String, r: &Report) {
+/// `<thread> is trying to <doing>:` the lock, then `<missing>:` the lock
+/// the thread should hold (the note), then the held locks.
+fn not_holding(out: &mut String, r: &Report, doing: &str, missing: &str) {
     let Some(l) = &r.acquiring else { return };
     let _ = write!(
         out,
-        "{} is trying to lock:\n{}\n\nbut this task is not holding:\n{}\n\nother info that might help us debug this:\n",
-        r.thread,
-        lock_line(l),
-        r.note.as_deref().unwrap_or("?")
-    );
-    held_list(out, r);
-}
-
-fn seqcount_unserialized(out: &mut String, r: &Report) {
-    let Some(l) = &r.acquiring else { return };
-    let _ = write!(
-        out,
-        "{} is trying to begin a write section of:\n{}\n\nbut this task is not holding, for write, its serializing lock:\n{}\n\n\
-         other info that might help us debug this:\n",
+        "{} is trying to {doing}:\n{}\n\n{missing}:\n{}\n\nother info that might help us debug this:\n",
         r.thread,
         lock_line(l),
         r.note.as_deref().unwrap_or("?")

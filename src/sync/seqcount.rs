@@ -1,37 +1,4 @@
 //! [`SeqCount`]: the kernel's `seqcount_t`, with its three reader/writer models.
-//!
-//! A sequence count lets readers run without blocking writers: a writer makes
-//! the count odd, changes the data, and makes it even again; a reader reads
-//! the count, reads the data, and checks that the count did not change.
-//!
-//! To the checker:
-//!
-//! - **writers** of a bare count ([`SeqCount::new`]) are an exclusive
-//!   acquisition of the count's class held for the write section, exactly as
-//!   the kernel's `write_seqcount_begin` (this is what finds the kernel's
-//!   `mmap_sem → vm_sequence → fs_reclaim → i_mmap_rwsem` cycle);
-//! - writers of a count **serialized by a lock** ([`SeqCount::serialized_by`],
-//!   [`SeqCount::serialized_by_class`]; the kernel's `seqcount_mutex_t`
-//!   family) must hold that lock for write (checked at every `write_begin`),
-//!   never wait on the count, and are treated like a held *trylock*: no edge
-//!   into the count, edges out of it to what the write section takes, and the
-//!   edge walk continues past it to the serializing lock below;
-//! - a **spinning reader** ([`SeqCount::read_begin`]) waits while a write is in
-//!   progress, so it is a recursive-read acquire + release of the count's class
-//!   (`read_seqcount_begin`): it records `held → count` dependencies;
-//! - a **retry-free reader** ([`SeqCount::try_read_begin`]) checks the count
-//!   once and gives up if a write is in progress: it never waits, so it records
-//!   no dependency and no event at all (the speculative-page-fault reader).
-//!
-//! # What a `SeqCount` may protect
-//!
-//! Readers run concurrently with writers, so the data must be readable while
-//! being written without undefined behaviour: use atomics (relaxed loads and
-//! stores are enough; the count's fences order them), and treat what a reader
-//! read as valid only if [`SeqCount::read_retry`] returns `false`. Build `Copy`
-//! snapshots from several atomics and use them only after the retry check.
-//! There is no API here that hands out `&T` to non-atomic data, because such a
-//! read would race with the writer.
 
 use std::fmt;
 use std::panic::Location;
@@ -53,7 +20,40 @@ enum Serializer {
     Class(&'static LockClass),
 }
 
-/// A sequence count (the kernel's `seqcount_t`); see the module docs of `lockdep::sync::seqcount`.
+/// A sequence count: the kernel's `seqcount_t`, with its three reader/writer models.
+///
+/// A sequence count lets readers run without blocking writers: a writer makes
+/// the count odd, changes the data, and makes it even again; a reader reads
+/// the count, reads the data, and checks that the count did not change.
+///
+/// To the checker:
+///
+/// - **writers** of a bare count ([`SeqCount::new`]) are an exclusive
+///   acquisition of the count's class held for the write section, exactly as
+///   the kernel's `write_seqcount_begin` (this is what finds the kernel's
+///   `mmap_sem → vm_sequence → fs_reclaim → i_mmap_rwsem` cycle);
+/// - writers of a count **serialized by a lock** ([`SeqCount::serialized_by`],
+///   [`SeqCount::serialized_by_class`]; the kernel's `seqcount_mutex_t`
+///   family) must hold that lock for write (checked at every `write_begin`),
+///   never wait on the count, and are treated like a held *trylock*: no edge
+///   into the count, edges out of it to what the write section takes, and the
+///   edge walk continues past it to the serializing lock below;
+/// - a **spinning reader** ([`SeqCount::read_begin`]) waits while a write is in
+///   progress, so it is a recursive-read acquire + release of the count's class
+///   (`read_seqcount_begin`): it records `held → count` dependencies;
+/// - a **retry-free reader** ([`SeqCount::try_read_begin`]) checks the count
+///   once and gives up if a write is in progress: it never waits, so it records
+///   no dependency and no event at all (the speculative-page-fault reader).
+///
+/// # What a `SeqCount` may protect
+///
+/// Readers run concurrently with writers, so the data must be readable while
+/// being written without undefined behaviour: use atomics (relaxed loads and
+/// stores are enough; the count's fences order them), and treat what a reader
+/// read as valid only if [`SeqCount::read_retry`] returns `false`. Build `Copy`
+/// snapshots from several atomics and use them only after the retry check.
+/// There is no API here that hands out `&T` to non-atomic data, because such a
+/// read would race with the writer.
 ///
 /// ```
 /// use lockdep::SeqCount;
