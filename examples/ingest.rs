@@ -11,7 +11,7 @@
 //! ```text
 //! LOCKDEP_DUMP_DIR=target/lockdep cargo run --example ingest
 //! LOCKDEP_DUMP_DIR=target/lockdep cargo run --example flush
-//! cargo run --features cli --bin lockdep -- merge target/lockdep
+//! cargo run -p lockdep-cli -- merge target/lockdep
 //! ```
 
 #[path = "common/locks.rs"]

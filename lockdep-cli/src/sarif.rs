@@ -11,7 +11,7 @@
 //! baseline carry an external, accepted `suppression`.
 //!
 //! The output validates against the official schema vendored at
-//! `docs/schema/sarif-2.1.0.json` (tested in `tests/cli.rs`).
+//! `docs/schema/sarif-2.1.0.json` (tested in `lockdep-cli/tests/cli.rs`).
 
 use serde_json::{Value, json};
 
