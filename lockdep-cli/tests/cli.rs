@@ -820,204 +820,203 @@ fn bad_input_table() -> Vec<Bad> {
     let dir = scratch("bad");
     let (_, d) = dump_of("ingest");
     let good = d.to_json().unwrap();
-    let write = |name: &str, text: &str| {
-        let p = dir.join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    };
-    let dump = |name: &'static str, path: PathBuf, says: Says, what: &'static str| Bad {
-        name,
-        runs: ["show", "check", "merge", "dot"]
+    let pid = format!("\"pid\": {}", d.process.pid);
+    let cut = &good[..good.len() * 2 / 3];
+    let empty_dir = dir.join("no-dumps");
+    std::fs::create_dir_all(&empty_dir).unwrap();
+
+    /// Where a file row's message points.
+    enum Points {
+        /// This line.
+        Line(usize),
+        /// The line of the first occurrence of this text.
+        At(&'static str),
+        /// The file only.
+        File,
+    }
+    use Points::{At, File, Line};
+    let dumps: Vec<(&str, &str, String, Points, &str)> = vec![
+        (
+            "dump: not JSON",
+            "not-json.json",
+            "lockdep dump\n".into(),
+            Line(1),
+            "not valid JSON",
+        ),
+        (
+            "dump: truncated",
+            "truncated.json",
+            cut.into(),
+            Line(cut.matches('\n').count() + 1),
+            "truncated file",
+        ),
+        (
+            "dump: empty",
+            "empty.json",
+            String::new(),
+            File,
+            "empty file",
+        ),
+        (
+            "dump: other version",
+            "version.json",
+            good.replacen("\"version\": 1", "\"version\": 2", 1),
+            File,
+            "unsupported schema version 2",
+        ),
+        (
+            "dump: other format",
+            "format.json",
+            good.replacen("\"format\": \"lockdep-dump\"", "\"format\": \"sarif\"", 1),
+            File,
+            "not a lockdep dump",
+        ),
+        (
+            "dump: a baseline",
+            "baseline-not-dump.json",
+            Baseline::from_reports([]).to_json().unwrap(),
+            File,
+            "not a lockdep dump",
+        ),
+        (
+            "dump: field of the wrong type",
+            "field-type.json",
+            good.replacen(&pid, "\"pid\": \"many\"", 1),
+            At("\"many\""),
+            "wrong field type",
+        ),
+        (
+            "dump: unknown dependency type",
+            "dep-type.json",
+            good.replacen("\"EN\"", "\"XY\"", 1),
+            At("\"XY\""),
+            "unknown variant `XY`",
+        ),
+        (
+            "dump: reports not an array",
+            "reports-type.json",
+            good.replacen("\"reports\": []", "\"reports\": {}", 1),
+            At("\"reports\": {}"),
+            "wrong field type",
+        ),
+    ];
+    let baselines: Vec<(&str, &str, String, Points, &str)> = vec![
+        (
+            "baseline: truncated",
+            "truncated-baseline.json",
+            "{\"format\": \"lockdep-baseline\",\n \"version\": 1, \"reports\": [".into(),
+            Line(2),
+            "truncated",
+        ),
+        (
+            "baseline: entry of the wrong type",
+            "entry.json",
+            "{\"format\": \"lockdep-baseline\", \"version\": 1,\n \"reports\": [{\"fingerprint\": 7}]}"
+                .into(),
+            Line(2),
+            "wrong field type",
+        ),
+    ];
+    let on_dump = |path: &Path| -> Vec<Vec<OsString>> {
+        ["show", "check", "merge", "dot"]
             .into_iter()
             .map(|cmd| args(&[cmd.as_ref(), path.as_os_str()]))
-            .collect(),
-        says,
-        what,
+            .collect()
     };
-    let baseline = |name: &'static str, path: PathBuf, says: Says, what: &'static str| Bad {
-        name,
-        runs: vec![args(&[
+    let as_baseline = |path: &Path| -> Vec<Vec<OsString>> {
+        vec![args(&[
             "check".as_ref(),
             ingest_flush().as_os_str(),
             "--baseline".as_ref(),
             path.as_os_str(),
-        ])],
-        says,
-        what,
+        ])]
     };
-    let usage = |name: &'static str, line: &[&str], what: &'static str| Bad {
+    let mut table = Vec::new();
+    for (rows, runs) in [
+        (dumps, &on_dump as &dyn Fn(&Path) -> _),
+        (baselines, &as_baseline),
+    ] {
+        for (name, file, text, points, what) in rows {
+            let path = dir.join(file);
+            std::fs::write(&path, &text).unwrap();
+            let says = match points {
+                Line(l) => Says::At(path.clone(), l),
+                At(needle) => Says::At(path.clone(), line_of(&text, needle)),
+                File => Says::File(path.clone()),
+            };
+            table.push(Bad {
+                name,
+                runs: runs(&path),
+                says,
+                what,
+            });
+        }
+    }
+    let missing = |name, path: PathBuf, runs: &dyn Fn(&Path) -> Vec<Vec<OsString>>| Bad {
         name,
-        runs: vec![line.iter().map(OsString::from).collect()],
-        says: Says::Usage,
-        what,
+        runs: runs(&path),
+        says: Says::File(path),
+        what: "cannot read",
     };
-
-    let cut = &good[..good.len() * 2 / 3];
-    let pid = format!("\"pid\": {}", d.process.pid);
-    let field_type = good.replacen(&pid, "\"pid\": \"many\"", 1);
-    let dep_type = good.replacen("\"EN\"", "\"XY\"", 1);
-    let reports_type = good.replacen("\"reports\": []", "\"reports\": {}", 1);
-    let empty_dir = dir.join("no-dumps");
-    std::fs::create_dir_all(&empty_dir).unwrap();
-    let not_json = write("not-json.json", "lockdep dump\n");
-    let truncated_baseline = "{\"format\": \"lockdep-baseline\",\n \"version\": 1, \"reports\": [";
-    let bad_entry =
-        "{\"format\": \"lockdep-baseline\", \"version\": 1,\n \"reports\": [{\"fingerprint\": 7}]}";
-    vec![
-        dump(
-            "dump: not JSON",
-            not_json.clone(),
-            Says::At(not_json.clone(), 1),
-            "not valid JSON",
-        ),
-        {
-            let p = write("truncated.json", cut);
-            dump(
-                "dump: truncated",
-                p.clone(),
-                Says::At(p, cut.matches('\n').count() + 1),
-                "truncated file",
-            )
-        },
-        {
-            let p = write("empty.json", "");
-            dump("dump: empty", p.clone(), Says::File(p), "empty file")
-        },
-        {
-            let p = write(
-                "version.json",
-                &good.replacen("\"version\": 1", "\"version\": 2", 1),
-            );
-            dump(
-                "dump: other version",
-                p.clone(),
-                Says::File(p),
-                "unsupported schema version 2",
-            )
-        },
-        {
-            let p = write(
-                "format.json",
-                &good.replacen("\"format\": \"lockdep-dump\"", "\"format\": \"sarif\"", 1),
-            );
-            dump(
-                "dump: other format",
-                p.clone(),
-                Says::File(p),
-                "not a lockdep dump",
-            )
-        },
-        {
-            let p = write(
-                "baseline-not-dump.json",
-                &Baseline::from_reports([]).to_json().unwrap(),
-            );
-            dump(
-                "dump: a baseline",
-                p.clone(),
-                Says::File(p),
-                "not a lockdep dump",
-            )
-        },
-        {
-            let p = write("field-type.json", &field_type);
-            let line = line_of(&field_type, "\"many\"");
-            dump(
-                "dump: field of the wrong type",
-                p.clone(),
-                Says::At(p, line),
-                "wrong field type",
-            )
-        },
-        {
-            let p = write("dep-type.json", &dep_type);
-            let line = line_of(&dep_type, "\"XY\"");
-            dump(
-                "dump: unknown dependency type",
-                p.clone(),
-                Says::At(p, line),
-                "unknown variant `XY`",
-            )
-        },
-        {
-            let p = write("reports-type.json", &reports_type);
-            let line = line_of(&reports_type, "\"reports\": {}");
-            dump(
-                "dump: reports not an array",
-                p.clone(),
-                Says::At(p, line),
-                "wrong field type",
-            )
-        },
-        dump(
-            "dump: missing file",
-            dir.join("missing.json"),
-            Says::File(dir.join("missing.json")),
-            "cannot read",
-        ),
-        dump(
-            "dump: directory without dumps",
-            empty_dir.clone(),
-            Says::File(empty_dir),
-            "no dumps",
-        ),
-        Bad {
-            name: "dump: one bad file among good ones",
-            runs: vec![args(&[
-                "check".as_ref(),
-                ingest_flush().as_os_str(),
-                not_json.as_os_str(),
-            ])],
-            says: Says::At(not_json.clone(), 1),
-            what: "not valid JSON",
-        },
-        {
-            let p = write("truncated-baseline.json", truncated_baseline);
-            baseline(
-                "baseline: truncated",
-                p.clone(),
-                Says::At(p, 2),
-                "truncated",
-            )
-        },
-        baseline(
-            "baseline: a dump",
-            abba().0.clone(),
-            Says::File(abba().0.clone()),
-            "not a lockdep baseline",
-        ),
-        {
-            let p = write("entry.json", bad_entry);
-            baseline(
-                "baseline: entry of the wrong type",
-                p.clone(),
-                Says::At(p, 2),
-                "wrong field type",
-            )
-        },
-        baseline(
-            "baseline: missing file",
-            dir.join("missing-baseline.json"),
-            Says::File(dir.join("missing-baseline.json")),
-            "cannot read",
-        ),
-        usage(
+    table.push(missing(
+        "dump: missing file",
+        dir.join("missing.json"),
+        &on_dump,
+    ));
+    table.push(missing(
+        "baseline: missing file",
+        dir.join("missing-baseline.json"),
+        &as_baseline,
+    ));
+    table.push(Bad {
+        name: "dump: directory without dumps",
+        runs: on_dump(&empty_dir),
+        says: Says::File(empty_dir.clone()),
+        what: "no dumps",
+    });
+    let not_json = dir.join("not-json.json");
+    table.push(Bad {
+        name: "dump: one bad file among good ones",
+        runs: vec![args(&[
+            "check".as_ref(),
+            ingest_flush().as_os_str(),
+            not_json.as_os_str(),
+        ])],
+        says: Says::At(not_json, 1),
+        what: "not valid JSON",
+    });
+    table.push(Bad {
+        name: "baseline: a dump",
+        runs: as_baseline(&abba().0),
+        says: Says::File(abba().0.clone()),
+        what: "not a lockdep baseline",
+    });
+    for (name, line, what) in [
+        (
             "usage: unknown subcommand",
-            &["frobnicate"],
+            &["frobnicate"][..],
             "unrecognized subcommand",
         ),
-        usage(
+        (
             "usage: no dump",
             &["check"],
             "required arguments were not provided",
         ),
-        usage("usage: no subcommand", &[], "Usage:"),
-        usage(
+        ("usage: no subcommand", &[], "Usage:"),
+        (
             "usage: unknown format",
             &["check", "x.json", "--format", "xml"],
             "invalid value 'xml'",
         ),
-    ]
+    ] {
+        table.push(Bad {
+            name,
+            runs: vec![line.iter().map(OsString::from).collect()],
+            says: Says::Usage,
+            what,
+        });
+    }
+    table
 }
 
 #[test]
