@@ -58,6 +58,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "stdsync",
             "off",
             "set_class",
+            "tokio",
         ],
     ),
 ];
