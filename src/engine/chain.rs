@@ -41,23 +41,24 @@ use std::ptr;
 
 use sync::{AtomicPtr, AtomicU64, AtomicUsize, Ordering, WriterLock};
 
-/// The atomics and the writers' lock: `std`/`parking_lot`, or `loom`'s
-/// under `--cfg loom`.
+/// The atomics and the writers' lock: `std`/`parking_lot`, or `loom`'s in
+/// the unit tests under `--cfg loom` (only there: other builds with the cfg,
+/// such as the library a dev-dependency links, do not have loom).
 mod sync {
-    #[cfg(loom)]
+    #[cfg(all(test, loom))]
     pub(super) use loom::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
-    #[cfg(not(loom))]
+    #[cfg(not(all(test, loom)))]
     pub(super) use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
     /// The lock writers take (a raw `parking_lot` mutex).
-    #[cfg(not(loom))]
+    #[cfg(not(all(test, loom)))]
     pub(super) type WriterLock<T> = parking_lot::Mutex<T>;
 
     /// The lock writers take (`loom`'s mutex, with `parking_lot`'s `lock`).
-    #[cfg(loom)]
+    #[cfg(all(test, loom))]
     pub(super) struct WriterLock<T>(loom::sync::Mutex<T>);
 
-    #[cfg(loom)]
+    #[cfg(all(test, loom))]
     impl<T> WriterLock<T> {
         pub(super) fn new(value: T) -> WriterLock<T> {
             WriterLock(loom::sync::Mutex::new(value))
@@ -147,7 +148,7 @@ pub(crate) struct ChainCache {
 
 impl ChainCache {
     /// An empty cache whose first table has `initial_slots` (a power of two) slots.
-    #[cfg(not(loom))]
+    #[cfg(not(all(test, loom)))]
     pub(crate) const fn new(initial_slots: usize) -> ChainCache {
         ChainCache {
             live: AtomicPtr::new(ptr::null_mut()),
@@ -157,7 +158,7 @@ impl ChainCache {
     }
 
     /// An empty cache whose first table has `initial_slots` (a power of two) slots.
-    #[cfg(loom)]
+    #[cfg(all(test, loom))]
     pub(crate) fn new(initial_slots: usize) -> ChainCache {
         ChainCache {
             live: AtomicPtr::new(ptr::null_mut()),
@@ -293,10 +294,10 @@ impl Drop for ChainCache {
 }
 
 /// The process-wide cache.
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 static CACHE: ChainCache = ChainCache::new(INITIAL_SLOTS);
 
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 #[inline(always)]
 fn cache() -> &'static ChainCache {
     &CACHE
@@ -305,7 +306,7 @@ fn cache() -> &'static ChainCache {
 /// Under `--cfg loom` the process-wide cache is built on first use out of
 /// `loom` atomics, which exist only inside a `loom::model`: a loom build runs
 /// the `loom_` tests, which use caches of their own, and nothing else.
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 fn cache() -> &'static ChainCache {
     static CACHE: std::sync::OnceLock<ChainCache> = std::sync::OnceLock::new();
     CACHE.get_or_init(|| ChainCache::new(INITIAL_SLOTS))
