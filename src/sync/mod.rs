@@ -1,6 +1,7 @@
 //! The lock wrappers: drop-in replacements for `parking_lot`'s locks, built on
 //! [`LockMap`](crate::LockMap) and the engine's entry points.
 
+pub(crate) mod arc;
 pub(crate) mod condvar;
 pub(crate) mod mapped;
 pub(crate) mod mutex;

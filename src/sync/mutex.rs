@@ -5,28 +5,13 @@
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
-#[cfg(feature = "arc_lock")]
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::class::LockClass;
 use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
+use crate::sync::arc::arc_guard;
 use crate::sync::mapped::{Mapped, MappedFairMutexGuard, MappedMutexGuard};
-
-/// A marker that is `Sync` exactly when `T` is, and always `Send`: an Arc
-/// guard owns an `Arc<Mutex<T>>` (`Sync` for any `T: Send`) but hands out
-/// `&T`, so sharing the guard must need `T: Sync`, as lock_api's guards do.
-#[cfg(feature = "arc_lock")]
-struct SyncIf<T: ?Sized>(std::marker::PhantomData<*const T>);
-
-// SAFETY: the marker holds no data; it only withholds `Sync` when `T` lacks it.
-#[cfg(feature = "arc_lock")]
-unsafe impl<T: ?Sized + Sync> Sync for SyncIf<T> {}
-
-// SAFETY: the marker holds no data; `Send` is decided by the other fields.
-#[cfg(feature = "arc_lock")]
-unsafe impl<T: ?Sized> Send for SyncIf<T> {}
 
 /// Generates a checked mutex type `$lock` over the raw mutex `$raw`, with its
 /// guard `$guard` and mapped guard `$mapped`.
@@ -281,161 +266,24 @@ macro_rules! mutex {
             }
         }
 
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> $lock<T> {
-            /// As [`lock`](Self::lock), through an `Arc`: the guard owns a
-            /// clone of the `Arc` and has no lifetime (parking_lot's
-            /// `lock_arc`, feature `arc_lock`). Validated before blocking; the
-            /// checker entry is released when the guard drops.
-            #[track_caller]
-            pub fn lock_arc(self: &Arc<Self>) -> $arc<T> {
-                let recorded = Recorded::new(self.map.lock(Mode::Exclusive, 0, None));
-                // SAFETY: the raw lock is taken here and released exactly once,
-                // by the guard's `Drop` (or `unlock_fair`), with this token.
-                let token = lock_api::RawMutex::lock(unsafe { self.inner.raw() });
-                $arc::new(Arc::clone(self), token, recorded)
-            }
-
-            /// As [`try_lock`](Self::try_lock), through an `Arc` (a trylock).
-            #[track_caller]
-            pub fn try_lock_arc(self: &Arc<Self>) -> Option<$arc<T>> {
-                let at = Location::caller();
-                // SAFETY: as in `lock_arc`.
-                let token = lock_api::RawMutex::try_lock(unsafe { self.inner.raw() })?;
-                Some(self.arc_tried(token, at))
-            }
-
-            /// As [`try_lock_for`](Self::try_lock_for), through an `Arc` (a trylock).
-            #[track_caller]
-            pub fn try_lock_arc_for(self: &Arc<Self>, timeout: Duration) -> Option<$arc<T>> {
-                let at = Location::caller();
-                // SAFETY: as in `lock_arc`.
-                let token = lock_api::RawMutexTimed::try_lock_for(unsafe { self.inner.raw() }, timeout)?;
-                Some(self.arc_tried(token, at))
-            }
-
-            /// As [`try_lock_until`](Self::try_lock_until), through an `Arc` (a trylock).
-            #[track_caller]
-            pub fn try_lock_arc_until(self: &Arc<Self>, deadline: Instant) -> Option<$arc<T>> {
-                let at = Location::caller();
-                // SAFETY: as in `lock_arc`.
-                let token = lock_api::RawMutexTimed::try_lock_until(unsafe { self.inner.raw() }, deadline)?;
-                Some(self.arc_tried(token, at))
-            }
-
-            fn arc_tried(
-                self: &Arc<Self>,
-                token: <$raw as lock_api::RawMutex>::Guard,
-                at: &'static Location<'static>,
-            ) -> $arc<T> {
-                let recorded = Recorded::new(engine::acquire(
-                    &self.map,
-                    Mode::Exclusive,
-                    0,
-                    Flags::TRYLOCK,
-                    None,
-                    at,
-                ));
-                $arc::new(Arc::clone(self), token, recorded)
-            }
-        }
-
-        #[doc = concat!("A guard of a [`", stringify!($lock), "`] held through an `Arc`, with no lifetime")]
-        /// (parking_lot's `ArcMutexGuard`, feature `arc_lock`). Dropping it
-        /// releases the checker entry, on the thread that took the lock
-        /// (`!Send` unless `send_guard`, which posts the release to it).
-        #[cfg(feature = "arc_lock")]
-        #[must_use = "if unused the Mutex will immediately unlock"]
-        #[clippy::has_significant_drop]
-        pub struct $arc<T: ?Sized> {
-            lock: Arc<$lock<T>>,
-            token: std::mem::ManuallyDrop<<$raw as lock_api::RawMutex>::Guard>,
-            recorded: Recorded,
-            /// `Sync` only if `T` is: a shared guard hands out `&T`.
-            _sync: SyncIf<T>,
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> $arc<T> {
-            fn new(lock: Arc<$lock<T>>, token: <$raw as lock_api::RawMutex>::Guard, recorded: Recorded) -> Self {
-                $arc {
-                    lock,
-                    token: std::mem::ManuallyDrop::new(token),
-                    recorded,
-                    _sync: SyncIf(std::marker::PhantomData),
-                }
-            }
-
-            /// The `Arc` of the mutex this guard holds.
-            pub fn mutex(s: &Self) -> &Arc<$lock<T>> {
-                &s.lock
-            }
-
-            /// Unlocks the mutex and returns its `Arc`.
-            #[track_caller]
-            pub fn into_arc(s: Self) -> Arc<$lock<T>> {
-                let lock = Arc::clone(&s.lock);
-                drop(s);
-                lock
-            }
-
-            /// Unlocks fairly; the checker entry is released first.
-            #[track_caller]
-            pub fn unlock_fair(s: Self) {
-                let mut s = std::mem::ManuallyDrop::new(s);
-                let s = &mut *s;
-                s.recorded.release(&s.lock.map);
-                // SAFETY: `s` is never dropped, so the token is taken once,
-                // and it is this acquisition's state.
-                unsafe {
-                    let token = std::mem::ManuallyDrop::take(&mut s.token);
-                    lock_api::RawMutexFair::unlock_fair(s.lock.inner.raw(), token);
-                    drop(std::ptr::read(&s.lock));
-                }
-            }
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> Drop for $arc<T> {
-            fn drop(&mut self) {
-                self.recorded.release(&self.lock.map);
-                // SAFETY: the token is this acquisition's state, taken once
-                // here (the guard is being dropped).
-                unsafe {
-                    let token = std::mem::ManuallyDrop::take(&mut self.token);
-                    self.lock.inner.force_unlock(token);
-                }
-            }
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> Deref for $arc<T> {
-            type Target = T;
-            fn deref(&self) -> &T {
-                // SAFETY: the guard holds the lock, so no other access exists.
-                unsafe { &*self.lock.inner.data_ptr() }
-            }
+        arc_guard! {
+            lock: $lock,
+            guard: $guard,
+            arc: $arc,
+            accessor: mutex,
+            what: "mutex",
+            lock_arc = lock,
+            try_lock_arc = try_lock,
+            try_lock_arc_for = try_lock_for,
+            try_lock_arc_until = try_lock_until,
+            make_arc_guard_unchecked = make_guard_unchecked(<$raw as lock_api::RawMutex>::Guard),
         }
 
         #[cfg(feature = "arc_lock")]
         impl<T: ?Sized> DerefMut for $arc<T> {
             fn deref_mut(&mut self) -> &mut T {
                 // SAFETY: the guard holds the lock exclusively and is borrowed mutably.
-                unsafe { &mut *self.lock.inner.data_ptr() }
-            }
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $arc<T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized + fmt::Display> fmt::Display for $arc<T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&**self, f)
+                unsafe { &mut *self.lock.data_ptr() }
             }
         }
 
@@ -536,6 +384,27 @@ macro_rules! mutex {
                 s.recorded.release(&s.lock.map);
                 let (_, inner, _) = s.into_parts();
                 lock_api::MutexGuard::unlock_fair(inner);
+            }
+
+            /// A guard for this thread's acquisition of `lock`, already held
+            /// and recorded as `recorded` (for an `Arc` guard).
+            ///
+            /// # Safety
+            /// The lock is held by this acquisition and only the returned
+            /// guard will release it.
+            #[cfg(feature = "arc_lock")]
+            unsafe fn adopted(lock: &'a $lock<T>, recorded: Recorded) -> Self {
+                // SAFETY: the caller's contract; the raw state is stateless.
+                let inner = unsafe { lock.inner.make_guard_unchecked(Default::default()) };
+                $guard { lock, inner, recorded, subclass: 0, nest: None }
+            }
+
+            /// Gives the guard up: the lock stays held and recorded.
+            #[cfg(feature = "arc_lock")]
+            fn detach(self) -> Recorded {
+                let (_, inner, recorded) = self.into_parts();
+                std::mem::forget(inner);
+                recorded
             }
 
             /// Takes the guard apart without releasing anything.

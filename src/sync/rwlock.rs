@@ -17,19 +17,12 @@
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
-#[cfg(feature = "arc_lock")]
-use std::sync::Arc;
-
-#[cfg(feature = "arc_lock")]
-use lock_api::{
-    RawRwLock as _, RawRwLockFair as _, RawRwLockTimed as _, RawRwLockUpgrade as _,
-    RawRwLockUpgradeFair as _, RawRwLockUpgradeTimed as _,
-};
 use std::time::{Duration, Instant};
 
 use crate::class::LockClass;
 use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
+use crate::sync::arc::arc_guard;
 use crate::sync::mapped::{
     Mapped, MappedRecursiveRwLockReadGuard, MappedRecursiveRwLockWriteGuard, MappedRwLockReadGuard,
     MappedRwLockWriteGuard,
@@ -280,6 +273,59 @@ macro_rules! rwlock {
                 }
             }
 
+            /// A read guard for a lock this thread read-locked through
+            /// [`raw`](Self::raw) (parking_lot's `make_read_guard_unchecked`).
+            /// The checker records it now, in the mode of [`read`](Self::read),
+            /// as a trylock: the lock is already held, nothing is waited for.
+            ///
+            /// # Safety
+            /// As parking_lot's: the current thread holds the lock shared with
+            /// the acquisition state `guard`, and no other guard for it exists.
+            #[track_caller]
+            pub unsafe fn make_read_guard_unchecked(
+                &self,
+                guard: <$raw as lock_api::RawRwLock>::SharedGuard,
+            ) -> $read_guard<'_, T> {
+                // SAFETY: forwarded; the caller upholds the contract.
+                let inner = unsafe { self.inner.make_read_guard_unchecked(guard) };
+                self.read_tried(inner, Location::caller())
+            }
+
+            /// A write guard for a lock this thread write-locked through
+            /// [`raw`](Self::raw), recorded now as an exclusive trylock.
+            ///
+            /// # Safety
+            /// As parking_lot's `make_write_guard_unchecked`: the current thread
+            /// holds the lock exclusively with `guard`, and no other guard for
+            /// it exists.
+            #[track_caller]
+            pub unsafe fn make_write_guard_unchecked(
+                &self,
+                guard: <$raw as lock_api::RawRwLock>::ExclusiveGuard,
+            ) -> $write_guard<'_, T> {
+                // SAFETY: forwarded; the caller upholds the contract.
+                let inner = unsafe { self.inner.make_write_guard_unchecked(guard) };
+                self.write_tried(inner, Location::caller())
+            }
+
+            /// An upgradable guard for a lock this thread took upgradable
+            /// through [`raw`](Self::raw), recorded now as a non-recursive read
+            /// trylock.
+            ///
+            /// # Safety
+            /// As parking_lot's `make_upgradable_guard_unchecked`: the current
+            /// thread holds the lock upgradable with `guard`, and no other
+            /// guard for it exists.
+            #[track_caller]
+            pub unsafe fn make_upgradable_guard_unchecked(
+                &self,
+                guard: <$raw as lock_api::RawRwLockUpgrade>::UpgradableGuard,
+            ) -> $upg_guard<'_, T> {
+                // SAFETY: forwarded; the caller upholds the contract.
+                let inner = unsafe { self.inner.make_upgradable_guard_unchecked(guard) };
+                self.upgradable_tried(inner, Location::caller())
+            }
+
             /// Mutable access without locking.
             pub fn get_mut(&mut self) -> &mut T {
                 self.inner.get_mut()
@@ -477,6 +523,25 @@ macro_rules! rwlock {
         }
 
         impl<'a, T: ?Sized> $upg_guard<'a, T> {
+            /// A guard for this thread's upgradable acquisition of `lock`,
+            /// already held and recorded as `recorded` (for an `Arc` guard).
+            ///
+            /// # Safety
+            /// As the read and write guards' `adopted`.
+            #[cfg(feature = "arc_lock")]
+            unsafe fn adopted(lock: &'a $lock<T>, recorded: Recorded) -> Self {
+                // SAFETY: the caller's contract; the raw state is stateless.
+                let inner = unsafe { lock.inner.make_upgradable_guard_unchecked(Default::default()) };
+                $upg_guard { lock, inner: Some(inner), recorded }
+            }
+
+            /// Gives the guard up: the lock stays held and recorded.
+            #[cfg(feature = "arc_lock")]
+            fn detach(mut self) -> Recorded {
+                std::mem::forget(self.take());
+                std::mem::replace(&mut self.recorded, Recorded::NO)
+            }
+
             fn take(&mut self) -> lock_api::RwLockUpgradableReadGuard<'a, $raw, T> {
                 self.inner.take().expect("upgradable guard holds the lock")
             }
@@ -726,102 +791,171 @@ macro_rules! rwlock {
             }
         }
 
-        rwlock!(@arc $lock, $arc_read, $raw, $read_mode, lock_api::RawRwLock, SharedGuard,
-            lock_shared, try_lock_shared, try_lock_shared_for, try_lock_shared_until,
-            unlock_shared, unlock_shared_fair, read_arc, try_read_arc, try_read_arc_for, try_read_arc_until, "shared");
-        rwlock!(@arc $lock, $arc_write, $raw, Mode::Exclusive, lock_api::RawRwLock, ExclusiveGuard,
-            lock_exclusive, try_lock_exclusive, try_lock_exclusive_for, try_lock_exclusive_until,
-            unlock_exclusive, unlock_exclusive_fair, write_arc, try_write_arc, try_write_arc_for, try_write_arc_until, "exclusive");
-        rwlock!(@arc $lock, $arc_upg, $raw, Mode::Read, lock_api::RawRwLockUpgrade, UpgradableGuard,
-            lock_upgradable, try_lock_upgradable, try_lock_upgradable_for, try_lock_upgradable_until,
-            unlock_upgradable, unlock_upgradable_fair, upgradable_read_arc, try_upgradable_read_arc,
-            try_upgradable_read_arc_for, try_upgradable_read_arc_until, "upgradable");
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> $arc_upg<T> {
-            /// Takes the guard apart without unlocking.
-            fn into_parts(s: Self) -> (Arc<$lock<T>>, <$raw as lock_api::RawRwLockUpgrade>::UpgradableGuard, Recorded) {
-                let mut s = std::mem::ManuallyDrop::new(s);
-                let s = &mut *s;
-                // SAFETY: `s` is never dropped, so the token and the `Arc` are
-                // each moved out exactly once.
-                unsafe { (std::ptr::read(&s.lock), std::mem::ManuallyDrop::take(&mut s.token), s.recorded) }
-            }
-
-            /// Upgrades to a write, blocking until the readers leave: the read
-            /// is released and the write validated, as
-            #[doc = concat!("[`", stringify!($upg_guard), "::upgrade`].")]
-            #[track_caller]
-            pub fn upgrade(s: Self) -> $arc_write<T> {
-                let at = Location::caller();
-                let (lock, token, mut recorded) = Self::into_parts(s);
-                recorded.release(&lock.map);
-                let recorded = Recorded::new(engine::acquire(&lock.map, Mode::Exclusive, 0, Flags::NONE, None, at));
-                // SAFETY: `token` is this acquisition's upgradable state.
-                let token = unsafe { lock.inner.raw().upgrade(token) };
-                $arc_write::new(lock, token, recorded)
-            }
-
-            /// Attempts to upgrade without blocking; the held entry becomes
-            /// exclusive on success.
-            pub fn try_upgrade(s: Self) -> Result<$arc_write<T>, Self> {
-                let (lock, token, recorded) = Self::into_parts(s);
-                // SAFETY: `token` is this acquisition's upgradable state.
-                match unsafe { lock.inner.raw().try_upgrade(token) } {
-                    Ok(token) => {
-                        recorded.change_mode(&lock.map, Mode::Exclusive);
-                        Ok($arc_write::new(lock, token, recorded))
-                    }
-                    Err(token) => Err($arc_upg::new(lock, token, recorded)),
-                }
-            }
-
-            /// Turns it into a plain read (cannot block).
-            pub fn downgrade(s: Self) -> $arc_read<T> {
-                let (lock, token, recorded) = Self::into_parts(s);
-                if $read_mode != Mode::Read {
-                    recorded.change_mode(&lock.map, $read_mode);
-                }
-                // SAFETY: `token` is this acquisition's upgradable state.
-                let token = unsafe { lock_api::RawRwLockUpgradeDowngrade::downgrade_upgradable(lock.inner.raw(), token) };
-                $arc_read::new(lock, token, recorded)
-            }
-
-            /// Upgrades, runs `f`, and goes back to an upgradable read;
-            /// validated as [`upgrade`](Self::upgrade).
-            #[track_caller]
-            pub fn with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Ret {
-                let at = Location::caller();
-                let lock = Arc::clone(&self.lock);
-                self.recorded.release(&lock.map);
-                self.recorded = Recorded::new(engine::acquire(&lock.map, Mode::Exclusive, 0, Flags::NONE, None, at));
-                // SAFETY: the token is this acquisition's state; it is taken,
-                // upgraded, and put back downgraded before anything can see
-                // the slot empty: `f` cannot reach this guard, and a panic in
-                // `f` is caught and resumed only after the token is back.
-                unsafe {
-                    let token = std::mem::ManuallyDrop::take(&mut self.token);
-                    let raw = lock.inner.raw();
-                    let excl = raw.upgrade(token);
-                    let data = &mut *lock.inner.data_ptr();
-                    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(data)));
-                    let token = lock_api::RawRwLockUpgradeDowngrade::downgrade_to_upgradable(raw, excl);
-                    self.token = std::mem::ManuallyDrop::new(token);
-                    self.recorded.change_mode(&lock.map, Mode::Read);
-                    out.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                }
-            }
+        arc_guard! {
+            lock: $lock,
+            guard: $read_guard,
+            arc: $arc_read,
+            accessor: rwlock,
+            what: "shared",
+            read_arc = read,
+            try_read_arc = try_read,
+            try_read_arc_for = try_read_for,
+            try_read_arc_until = try_read_until,
+            make_arc_read_guard_unchecked = make_read_guard_unchecked(<$raw as lock_api::RawRwLock>::SharedGuard),
+        }
+        arc_guard! {
+            lock: $lock,
+            guard: $write_guard,
+            arc: $arc_write,
+            accessor: rwlock,
+            what: "exclusive",
+            write_arc = write,
+            try_write_arc = try_write,
+            try_write_arc_for = try_write_for,
+            try_write_arc_until = try_write_until,
+            make_arc_write_guard_unchecked = make_write_guard_unchecked(<$raw as lock_api::RawRwLock>::ExclusiveGuard),
+        }
+        arc_guard! {
+            lock: $lock,
+            guard: $upg_guard,
+            arc: $arc_upg,
+            accessor: rwlock,
+            what: "upgradable read",
+            upgradable_read_arc = upgradable_read,
+            try_upgradable_read_arc = try_upgradable_read,
+            try_upgradable_read_arc_for = try_upgradable_read_for,
+            try_upgradable_read_arc_until = try_upgradable_read_until,
+            make_upgradable_arc_guard_unchecked = make_upgradable_guard_unchecked(<$raw as lock_api::RawRwLockUpgrade>::UpgradableGuard),
         }
 
         #[cfg(feature = "arc_lock")]
         impl<T: ?Sized> DerefMut for $arc_write<T> {
             fn deref_mut(&mut self) -> &mut T {
                 // SAFETY: the guard holds the lock exclusively and is borrowed mutably.
-                unsafe { &mut *self.lock.inner.data_ptr() }
+                unsafe { &mut *self.lock.data_ptr() }
             }
         }
-        rwlock!(@guard $lock, $read_guard, RwLockReadGuard, $mapped_read, $raw, $read_mode);
-        rwlock!(@guard $lock, $write_guard, RwLockWriteGuard, $mapped_write, $raw, Mode::Exclusive, mut);
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> $arc_write<T> {
+            #[doc = concat!("As [`", stringify!($write_guard), "::downgrade`]: the held entry changes mode.")]
+            pub fn downgrade(s: Self) -> $arc_read<T> {
+                let (lock, recorded) = Self::into_parts(s);
+                // SAFETY: the acquisition is `lock`'s, owned by this guard only.
+                let g = $write_guard::downgrade(unsafe { $write_guard::adopted(&lock, recorded) });
+                let recorded = g.detach();
+                $arc_read::from_parts(lock, recorded)
+            }
+
+            #[doc = concat!("As [`", stringify!($write_guard), "::downgrade_to_upgradable`].")]
+            pub fn downgrade_to_upgradable(s: Self) -> $arc_upg<T> {
+                let (lock, recorded) = Self::into_parts(s);
+                // SAFETY: as in `downgrade`.
+                let g = $write_guard::downgrade_to_upgradable(unsafe { $write_guard::adopted(&lock, recorded) });
+                let recorded = g.detach();
+                $arc_upg::from_parts(lock, recorded)
+            }
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> $arc_upg<T> {
+            #[doc = concat!("As [`", stringify!($upg_guard), "::upgrade`]: the read is released and the")]
+            /// write validated before blocking.
+            #[track_caller]
+            pub fn upgrade(s: Self) -> $arc_write<T> {
+                let (lock, recorded) = Self::into_parts(s);
+                // SAFETY: the acquisition is `lock`'s, owned by this guard only.
+                let g = $upg_guard::upgrade(unsafe { $upg_guard::adopted(&lock, recorded) });
+                let recorded = g.detach();
+                $arc_write::from_parts(lock, recorded)
+            }
+
+            #[doc = concat!("As [`", stringify!($upg_guard), "::try_upgrade`]: on success the held entry")]
+            /// becomes exclusive; otherwise the guard comes back unchanged.
+            pub fn try_upgrade(s: Self) -> Result<$arc_write<T>, Self> {
+                Self::try_upgrade_with(s, |g| $upg_guard::try_upgrade(g))
+            }
+
+            /// As [`try_upgrade`](Self::try_upgrade), giving up after `timeout`.
+            pub fn try_upgrade_for(s: Self, timeout: std::time::Duration) -> Result<$arc_write<T>, Self> {
+                Self::try_upgrade_with(s, |g| $upg_guard::try_upgrade_for(g, timeout))
+            }
+
+            /// As [`try_upgrade`](Self::try_upgrade), giving up at `deadline`.
+            pub fn try_upgrade_until(s: Self, deadline: std::time::Instant) -> Result<$arc_write<T>, Self> {
+                Self::try_upgrade_with(s, |g| $upg_guard::try_upgrade_until(g, deadline))
+            }
+
+            fn try_upgrade_with(
+                s: Self,
+                attempt: impl for<'g> FnOnce($upg_guard<'g, T>) -> Result<$write_guard<'g, T>, $upg_guard<'g, T>>,
+            ) -> Result<$arc_write<T>, Self> {
+                let (lock, recorded) = Self::into_parts(s);
+                // SAFETY: the acquisition is `lock`'s, owned by this guard only.
+                let result = match attempt(unsafe { $upg_guard::adopted(&lock, recorded) }) {
+                    Ok(w) => Ok(w.detach()),
+                    Err(u) => Err(u.detach()),
+                };
+                match result {
+                    Ok(recorded) => Ok($arc_write::from_parts(lock, recorded)),
+                    Err(recorded) => Err($arc_upg::from_parts(lock, recorded)),
+                }
+            }
+
+            #[doc = concat!("As [`", stringify!($upg_guard), "::downgrade`] (cannot block).")]
+            pub fn downgrade(s: Self) -> $arc_read<T> {
+                let (lock, recorded) = Self::into_parts(s);
+                // SAFETY: the acquisition is `lock`'s, owned by this guard only.
+                let g = $upg_guard::downgrade(unsafe { $upg_guard::adopted(&lock, recorded) });
+                let recorded = g.detach();
+                $arc_read::from_parts(lock, recorded)
+            }
+
+            #[doc = concat!("As [`", stringify!($upg_guard), "::with_upgraded`]: validated as")]
+            /// [`upgrade`](Self::upgrade), back to a non-recursive read afterwards.
+            #[track_caller]
+            pub fn with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Ret {
+                let mut g = Self::borrowed(self);
+                let out = g.with_upgraded(f);
+                self.recorded = g.recorded;
+                out
+            }
+
+            #[doc = concat!("As [`", stringify!($upg_guard), "::try_with_upgraded`].")]
+            pub fn try_with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Option<Ret> {
+                let mut g = Self::borrowed(self);
+                let out = g.try_with_upgraded(f);
+                self.recorded = g.recorded;
+                out
+            }
+
+            #[doc = concat!("As [`", stringify!($upg_guard), "::try_with_upgraded_for`].")]
+            pub fn try_with_upgraded_for<Ret, F: FnOnce(&mut T) -> Ret>(
+                &mut self,
+                timeout: std::time::Duration,
+                f: F,
+            ) -> Option<Ret> {
+                let mut g = Self::borrowed(self);
+                let out = g.try_with_upgraded_for(timeout, f);
+                self.recorded = g.recorded;
+                out
+            }
+
+            #[doc = concat!("As [`", stringify!($upg_guard), "::try_with_upgraded_until`].")]
+            pub fn try_with_upgraded_until<Ret, F: FnOnce(&mut T) -> Ret>(
+                &mut self,
+                deadline: std::time::Instant,
+                f: F,
+            ) -> Option<Ret> {
+                let mut g = Self::borrowed(self);
+                let out = g.try_with_upgraded_until(deadline, f);
+                self.recorded = g.recorded;
+                out
+            }
+        }
+
+        rwlock!(@guard $lock, $read_guard, RwLockReadGuard, $mapped_read, $raw, $read_mode, make_read_guard_unchecked);
+        rwlock!(@guard $lock, $write_guard, RwLockWriteGuard, $mapped_write, $raw, Mode::Exclusive, make_write_guard_unchecked, mut);
 
         impl<T: ?Sized> DerefMut for $write_guard<'_, T> {
             fn deref_mut(&mut self) -> &mut T {
@@ -830,141 +964,8 @@ macro_rules! rwlock {
         }
     };
 
-    // An `Arc` guard (feature `arc_lock`) and the four methods that make it.
-    (@arc $lock:ident, $arc:ident, $raw:ty, $mode:expr, $tr:path, $token:ident,
-        $lk:ident, $try_lk:ident, $try_for:ident, $try_until:ident,
-        $unlk:ident, $unlk_fair:ident, $m:ident, $try_m:ident, $try_m_for:ident, $try_m_until:ident, $what:literal) => {
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> $lock<T> {
-            #[doc = concat!("A ", $what, " acquisition through an `Arc`: the guard owns a clone of the")]
-            /// `Arc` and has no lifetime (feature `arc_lock`). Validated before
-            /// blocking; the checker entry is released when the guard drops.
-            #[track_caller]
-            pub fn $m(self: &Arc<Self>) -> $arc<T> {
-                let recorded = Recorded::new(self.map.lock($mode, 0, None));
-                // SAFETY: the raw lock is taken here and released exactly
-                // once, by the guard's `Drop` (or `unlock_fair`), with this token.
-                let token = unsafe { self.inner.raw() }.$lk();
-                $arc::new(Arc::clone(self), token, recorded)
-            }
-
-            /// The same without blocking (a trylock).
-            #[track_caller]
-            pub fn $try_m(self: &Arc<Self>) -> Option<$arc<T>> {
-                let at = Location::caller();
-                // SAFETY: as in the blocking form.
-                let token = unsafe { self.inner.raw() }.$try_lk()?;
-                Some($arc::tried(self, token, at))
-            }
-
-            /// The same, giving up after `timeout` (a trylock).
-            #[track_caller]
-            pub fn $try_m_for(self: &Arc<Self>, timeout: Duration) -> Option<$arc<T>> {
-                let at = Location::caller();
-                // SAFETY: as in the blocking form.
-                let token = unsafe { self.inner.raw() }.$try_for(timeout)?;
-                Some($arc::tried(self, token, at))
-            }
-
-            /// The same, giving up at `deadline` (a trylock).
-            #[track_caller]
-            pub fn $try_m_until(self: &Arc<Self>, deadline: Instant) -> Option<$arc<T>> {
-                let at = Location::caller();
-                // SAFETY: as in the blocking form.
-                let token = unsafe { self.inner.raw() }.$try_until(deadline)?;
-                Some($arc::tried(self, token, at))
-            }
-        }
-
-        #[doc = concat!("A ", $what, " guard of a [`", stringify!($lock), "`] held through an `Arc`, with")]
-        /// no lifetime (feature `arc_lock`). Dropping it releases the checker
-        /// entry on the thread that took the lock (`!Send` unless `send_guard`,
-        /// which posts the release to that thread).
-        #[cfg(feature = "arc_lock")]
-        #[must_use = "if unused the RwLock will immediately unlock"]
-        #[clippy::has_significant_drop]
-        pub struct $arc<T: ?Sized> {
-            lock: Arc<$lock<T>>,
-            token: std::mem::ManuallyDrop<<$raw as $tr>::$token>,
-            recorded: Recorded,
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> $arc<T> {
-            fn new(lock: Arc<$lock<T>>, token: <$raw as $tr>::$token, recorded: Recorded) -> Self {
-                $arc { lock, token: std::mem::ManuallyDrop::new(token), recorded }
-            }
-
-            fn tried(
-                lock: &Arc<$lock<T>>,
-                token: <$raw as $tr>::$token,
-                at: &'static Location<'static>,
-            ) -> Self {
-                let recorded = Recorded::new(engine::acquire(&lock.map, $mode, 0, Flags::TRYLOCK, None, at));
-                $arc::new(Arc::clone(lock), token, recorded)
-            }
-
-            /// The `Arc` of the lock this guard holds.
-            pub fn rwlock(s: &Self) -> &Arc<$lock<T>> {
-                &s.lock
-            }
-
-            /// Unlocks and returns the lock's `Arc`.
-            #[track_caller]
-            pub fn into_arc(s: Self) -> Arc<$lock<T>> {
-                let lock = Arc::clone(&s.lock);
-                drop(s);
-                lock
-            }
-
-            /// Unlocks fairly; the checker entry is released first.
-            #[track_caller]
-            pub fn unlock_fair(s: Self) {
-                let mut s = std::mem::ManuallyDrop::new(s);
-                let s = &mut *s;
-                s.recorded.release(&s.lock.map);
-                // SAFETY: `s` is never dropped, so the token is taken once, and
-                // it is this acquisition's state; the `Arc` is read out once.
-                unsafe {
-                    let token = std::mem::ManuallyDrop::take(&mut s.token);
-                    s.lock.inner.raw().$unlk_fair(token);
-                    drop(std::ptr::read(&s.lock));
-                }
-            }
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> Drop for $arc<T> {
-            fn drop(&mut self) {
-                self.recorded.release(&self.lock.map);
-                // SAFETY: the token is this acquisition's state, taken once
-                // here (the guard is being dropped).
-                unsafe {
-                    let token = std::mem::ManuallyDrop::take(&mut self.token);
-                    self.lock.inner.raw().$unlk(token);
-                }
-            }
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> Deref for $arc<T> {
-            type Target = T;
-            fn deref(&self) -> &T {
-                // SAFETY: the guard holds the lock, so no writer can access the data.
-                unsafe { &*self.lock.inner.data_ptr() }
-            }
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $arc<T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
-    };
-
     // The methods common to the read and the write guard.
-    (@guard $lock:ident, $guard:ident, $inner:ident, $mapped:ident, $raw:ty, $mode:expr $(, $mut:tt)?) => {
+    (@guard $lock:ident, $guard:ident, $inner:ident, $mapped:ident, $raw:ty, $mode:expr, $make:ident $(, $mut:tt)?) => {
         impl<T: ?Sized> Drop for $guard<'_, T> {
             fn drop(&mut self) {
                 self.recorded.release(&self.lock.map);
@@ -1081,6 +1082,27 @@ macro_rules! rwlock {
                     *recorded = Recorded::new(engine::acquire(map, $mode, subclass, Flags::NONE, None, at));
                     out
                 })
+            }
+
+            /// A guard for this thread's acquisition of `lock`, already held
+            /// and recorded as `recorded` (for an `Arc` guard).
+            ///
+            /// # Safety
+            /// The lock is held in this guard's mode by this acquisition, and
+            /// only the returned guard will release it.
+            #[cfg(feature = "arc_lock")]
+            unsafe fn adopted(lock: &'a $lock<T>, recorded: Recorded) -> Self {
+                // SAFETY: the caller's contract; the raw state is stateless.
+                let inner = unsafe { lock.inner.$make(Default::default()) };
+                $guard { lock, inner, recorded, subclass: 0 }
+            }
+
+            /// Gives the guard up: the lock stays held and recorded.
+            #[cfg(feature = "arc_lock")]
+            fn detach(self) -> Recorded {
+                let (_, inner, recorded, _) = self.into_parts();
+                std::mem::forget(inner);
+                recorded
             }
 
             /// Takes the guard apart without releasing anything.
