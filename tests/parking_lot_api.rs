@@ -199,3 +199,93 @@ fn mapped_guards_map_again() {
         .unwrap();
     assert_eq!(*r, 1);
 }
+
+#[test]
+fn reentrant_mutex_raw_make_guard_unchecked_and_force_unlock() {
+    use lockdep::ReentrantMutex;
+    let m = ReentrantMutex::new(1);
+    std::mem::forget(m.lock());
+    std::mem::forget(m.lock());
+    assert!(m.is_held() && m.is_owned_by_current_thread());
+    // SAFETY: a level whose guard was forgotten is given back, twice.
+    unsafe { m.force_unlock() };
+    assert!(m.is_held() && m.is_locked(), "one level is still held");
+    // SAFETY: as above, the last level.
+    unsafe { m.force_unlock_fair() };
+    assert!(!m.is_held() && !m.is_locked());
+
+    std::mem::forget(m.lock());
+    // SAFETY: this thread holds the forgotten guard's level.
+    let g = unsafe { m.make_guard_unchecked() };
+    assert_eq!(*g, 1);
+    assert!(m.is_held(), "make_guard_unchecked records nothing new");
+    drop(g);
+    assert!(!m.is_held() && !m.is_locked());
+    // SAFETY: only `is_locked`, which changes nothing.
+    assert!(!lock_api::RawMutex::is_locked(unsafe { m.raw() }));
+}
+
+#[test]
+fn mapped_reentrant_guards_map_again_and_unlock_fair() {
+    use lockdep::{MappedReentrantMutexGuard as Mapped, ReentrantMutex, ReentrantMutexGuard};
+    let m = ReentrantMutex::new((1, [2, 3]));
+    let outer = m.lock();
+    let pair = ReentrantMutexGuard::map(m.lock(), |t| &t.1);
+    let Err((pair, e)) = Mapped::try_map_or_err(pair, |p| p.get(7).ok_or("no 7")) else {
+        panic!("no index 7")
+    };
+    assert_eq!(e, "no 7");
+    let pair = Mapped::try_map(pair, |p| p.get(9)).unwrap_err();
+    let last = Mapped::map(pair, |p| &p[1]);
+    assert_eq!(*last, 3);
+    drop(outer);
+    assert!(
+        m.is_held(),
+        "the mapped guard is one of the thread's guards"
+    );
+    Mapped::unlock_fair(last);
+    assert!(!m.is_held() && !m.is_locked());
+}
+
+#[test]
+fn mapped_guards_unlock_fair_release_the_entry() {
+    let m = Mutex::new([1, 2]);
+    let first = MutexGuard::map(m.lock(), |a| &mut a[0]);
+    lockdep::MappedMutexGuard::unlock_fair(first);
+    assert!(!m.is_held() && !m.is_locked());
+    let l = RwLock::new(vec![1]);
+    let w = RwLockWriteGuard::map(l.write(), |v| &mut v[0]);
+    lockdep::MappedRwLockWriteGuard::unlock_fair(w);
+    assert!(!l.is_held() && !l.is_locked());
+    let r = lockdep::RwLockReadGuard::map(l.read(), |v| &v[0]);
+    lockdep::MappedRwLockReadGuard::unlock_fair(r);
+    assert!(!l.is_held() && !l.is_locked());
+}
+
+#[test]
+fn rwlock_make_guards_unchecked_record_in_the_mode_taken() {
+    use lock_api::{RawRwLock as _, RawRwLockUpgrade as _};
+    static R: LockClass = LockClass::new("make::R");
+    let l = RwLock::with_class(0, &R);
+    // SAFETY: each raw acquisition is handed to exactly one guard.
+    let w = unsafe { l.make_write_guard_unchecked(l.raw().lock_exclusive()) };
+    assert!(l.is_held() && l.is_locked_exclusive());
+    drop(w);
+    assert!(!l.is_held() && !l.is_locked());
+    // SAFETY: as above.
+    let u = unsafe { l.make_upgradable_guard_unchecked(l.raw().lock_upgradable()) };
+    let w = RwLockUpgradableReadGuard::upgrade(u);
+    drop(w);
+    assert!(!l.is_held() && !l.is_locked());
+    // A read recorded by make_read_guard_unchecked is a non-recursive read:
+    // reading the lock again on this thread is reported.
+    // SAFETY: as above.
+    let r1 = unsafe { l.make_read_guard_unchecked(l.raw().lock_shared()) };
+    assert!(l.is_held());
+    let r2 = l.read();
+    drop((r1, r2));
+    assert!(!l.is_held() && !l.is_locked());
+    let found = reports_naming(&["make::R"]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].kind, ReportKind::RecursiveLocking);
+}

@@ -110,3 +110,30 @@ fn bump_and_unlocked_follow_the_count() {
     drop(outer);
     assert!(!m.is_held() && !m.is_locked());
 }
+
+/// `Default` of `ReentrantMutex` and `SeqCount` resolves the user's site when
+/// the standard library builds the lock, as every other lock's does. (Not
+/// in `tests/parking_lot_api.rs`: `site.rs` takes a crate whose name starts
+/// with `parking_lot` for parking_lot itself.)
+#[test]
+fn reentrant_mutex_and_seqcount_built_by_arc_default_get_user_sites() {
+    use std::sync::Arc;
+    let a: Arc<lockdep::ReentrantMutex<u8>> = Default::default();
+    let line_a = line!() - 1;
+    let b: Arc<lockdep::ReentrantMutex<u8>> = Default::default();
+    let line_b = line!() - 1;
+    let s: Arc<lockdep::SeqCount> = Default::default();
+    let line_s = line!() - 1;
+    for (name, line) in [
+        (a.lock_map().class_name(), line_a),
+        (b.lock_map().class_name(), line_b),
+        (s.lock_map().class_name(), line_s),
+    ] {
+        assert!(
+            name.contains(&format!("{}:{line}:", file!())),
+            "{name} should be built on line {line}"
+        );
+        assert!(!name.contains("library/"), "{name}");
+    }
+    assert_ne!(a.lock_map().class_name(), b.lock_map().class_name());
+}

@@ -19,6 +19,8 @@ pub use mapped::{
 pub use mutex::{ArcFairMutexGuard, ArcMutexGuard};
 pub use mutex::{FairMutex, FairMutexGuard, Mutex, MutexGuard};
 pub use once::{LazyLock, Once, OnceLock, OnceState};
+#[cfg(feature = "arc_lock")]
+pub use remutex::ArcReentrantMutexGuard;
 pub use remutex::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
 #[cfg(feature = "arc_lock")]
 pub use rwlock::{

@@ -9,8 +9,11 @@
 //! holding the first is recursive locking, as for [`Mutex`](crate::Mutex).
 
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::ops::Deref;
 use std::panic::Location;
+#[cfg(feature = "arc_lock")]
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -80,6 +83,14 @@ impl<T> ReentrantMutex<T> {
     #[track_caller]
     pub const fn new(value: T) -> ReentrantMutex<T> {
         ReentrantMutex::from_map(LockMap::at_caller_for::<Self>(), value)
+    }
+
+    /// As `new`, for constructors that run at run time (`Default`, `From`):
+    /// a lock built inside the standard library (`Arc::default`) gets the
+    /// user's construction site as its class (see `docs/semantics.md`).
+    #[track_caller]
+    pub(crate) fn new_runtime(value: T) -> ReentrantMutex<T> {
+        ReentrantMutex::from_map(LockMap::at_runtime_caller_for::<Self>(), value)
     }
 
     /// A new unlocked mutex in the named class `class`.
@@ -192,6 +203,107 @@ impl<T: ?Sized> ReentrantMutex<T> {
     pub const fn data_ptr(&self) -> *mut T {
         self.inner.data_ptr()
     }
+
+    /// The raw mutex underneath (parking_lot's `raw`). Locking or unlocking
+    /// it directly bypasses the checker and the reentrancy count.
+    ///
+    /// # Safety
+    /// As parking_lot's `raw`: operations on the raw lock must keep every
+    /// live guard, reference to the data and the owner and count bookkeeping
+    /// valid.
+    pub unsafe fn raw(&self) -> &parking_lot::RawMutex {
+        // SAFETY: forwarded; the caller upholds `raw`'s contract.
+        unsafe { self.inner.raw() }
+    }
+
+    /// A guard for one level of the mutex this thread holds and whose guard
+    /// was forgotten (parking_lot's `make_guard_unchecked`). The checker
+    /// records nothing: the forgotten guard's level is still counted, and
+    /// the outermost acquisition is still on the held stack.
+    ///
+    /// # Safety
+    /// As parking_lot's: the current thread logically holds the level (its
+    /// guard was forgotten), and no other guard for it exists.
+    pub unsafe fn make_guard_unchecked(&self) -> ReentrantMutexGuard<'_, T> {
+        // SAFETY: forwarded; the caller upholds the contract.
+        let inner = unsafe { self.inner.make_guard_unchecked() };
+        ReentrantMutexGuard { lock: self, inner }
+    }
+
+    /// Releases one level whose guard was forgotten (parking_lot's
+    /// `force_unlock`), as dropping that guard would have: the thread's last
+    /// level also releases the checker entry.
+    ///
+    /// # Safety
+    /// As parking_lot's: the current thread holds a level whose guard was
+    /// forgotten, and no live guard will release it.
+    #[track_caller]
+    pub unsafe fn force_unlock(&self) {
+        self.state.exit();
+        // SAFETY: forwarded; the caller upholds the contract.
+        unsafe { self.inner.force_unlock() }
+    }
+
+    /// As [`force_unlock`](Self::force_unlock), unlocking fairly if this is
+    /// the last level.
+    ///
+    /// # Safety
+    /// As [`force_unlock`](Self::force_unlock).
+    #[track_caller]
+    pub unsafe fn force_unlock_fair(&self) {
+        self.state.exit();
+        // SAFETY: forwarded; the caller upholds the contract.
+        unsafe { self.inner.force_unlock_fair() }
+    }
+}
+
+#[cfg(feature = "arc_lock")]
+impl<T: ?Sized> ReentrantMutex<T> {
+    /// As [`lock`](Self::lock), through an `Arc`: the guard owns a clone of
+    /// the `Arc` and has no lifetime (feature `arc_lock`), and counts as one
+    /// of the thread's guards until it drops.
+    #[track_caller]
+    pub fn lock_arc(self: &Arc<Self>) -> ArcReentrantMutexGuard<T> {
+        ArcReentrantMutexGuard::adopt(self, self.lock())
+    }
+
+    /// As [`try_lock`](Self::try_lock), through an `Arc`.
+    #[track_caller]
+    pub fn try_lock_arc(self: &Arc<Self>) -> Option<ArcReentrantMutexGuard<T>> {
+        let guard = self.try_lock()?;
+        Some(ArcReentrantMutexGuard::adopt(self, guard))
+    }
+
+    /// As [`try_lock_for`](Self::try_lock_for), through an `Arc`.
+    #[track_caller]
+    pub fn try_lock_arc_for(
+        self: &Arc<Self>,
+        timeout: Duration,
+    ) -> Option<ArcReentrantMutexGuard<T>> {
+        let guard = self.try_lock_for(timeout)?;
+        Some(ArcReentrantMutexGuard::adopt(self, guard))
+    }
+
+    /// As [`try_lock_until`](Self::try_lock_until), through an `Arc`.
+    #[track_caller]
+    pub fn try_lock_arc_until(
+        self: &Arc<Self>,
+        deadline: Instant,
+    ) -> Option<ArcReentrantMutexGuard<T>> {
+        let guard = self.try_lock_until(deadline)?;
+        Some(ArcReentrantMutexGuard::adopt(self, guard))
+    }
+
+    /// As [`make_guard_unchecked`](Self::make_guard_unchecked), through an
+    /// `Arc` (records nothing).
+    ///
+    /// # Safety
+    /// As [`make_guard_unchecked`](Self::make_guard_unchecked).
+    pub unsafe fn make_arc_guard_unchecked(self: &Arc<Self>) -> ArcReentrantMutexGuard<T> {
+        // SAFETY: forwarded; the caller upholds the contract.
+        let guard = unsafe { self.make_guard_unchecked() };
+        ArcReentrantMutexGuard::adopt(self, guard)
+    }
 }
 
 /// Serializes the data with the lock taken, as parking_lot does
@@ -218,14 +330,14 @@ impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for ReentrantMutex
 impl<T: Default> Default for ReentrantMutex<T> {
     #[track_caller]
     fn default() -> Self {
-        ReentrantMutex::new(T::default())
+        ReentrantMutex::new_runtime(T::default())
     }
 }
 
 impl<T> From<T> for ReentrantMutex<T> {
     #[track_caller]
     fn from(value: T) -> Self {
-        ReentrantMutex::new(value)
+        ReentrantMutex::new_runtime(value)
     }
 }
 
@@ -441,5 +553,186 @@ impl<U: ?Sized + fmt::Debug> fmt::Debug for MappedReentrantMutexGuard<'_, U> {
 impl<U: ?Sized + fmt::Display> fmt::Display for MappedReentrantMutexGuard<'_, U> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&**self, f)
+    }
+}
+
+/// A guard of a [`ReentrantMutex`] held through an `Arc`, with no lifetime
+/// (parking_lot's `ArcReentrantMutexGuard`, feature `arc_lock`). Its
+/// methods are [`ReentrantMutexGuard`]'s, checked the same way: it is one of
+/// the thread's guards, and the thread's last guard releases the checker
+/// entry. Never `Send` (a reentrant mutex is owned by a thread).
+#[cfg(feature = "arc_lock")]
+#[must_use = "if unused the ReentrantMutex will immediately unlock"]
+#[clippy::has_significant_drop]
+pub struct ArcReentrantMutexGuard<T: ?Sized> {
+    lock: Arc<ReentrantMutex<T>>,
+    /// Not `Send`, as parking_lot's.
+    _not_send: std::marker::PhantomData<lock_api::GuardNoSend>,
+    /// `Sync` only if `T` is: a shared guard hands out `&T`.
+    _sync: crate::sync::arc::SyncIf<T>,
+}
+
+#[cfg(feature = "arc_lock")]
+impl<T: ?Sized> ArcReentrantMutexGuard<T> {
+    /// Keeps the level of `guard`, a guard of `lock`, through a clone of `lock`.
+    fn adopt(lock: &Arc<ReentrantMutex<T>>, guard: ReentrantMutexGuard<'_, T>) -> Self {
+        let (_, inner) = guard.into_parts();
+        std::mem::forget(inner);
+        ArcReentrantMutexGuard {
+            lock: Arc::clone(lock),
+            _not_send: std::marker::PhantomData,
+            _sync: crate::sync::arc::SyncIf::NEW,
+        }
+    }
+
+    /// The borrowed guard of this level. The caller makes sure that only one
+    /// of it and the `Arc` guard gives the level back.
+    fn borrowed(lock: &ReentrantMutex<T>) -> ManuallyDrop<ReentrantMutexGuard<'_, T>> {
+        // SAFETY: the `Arc` guard holds the level; the guard is never dropped
+        // unless its owner takes the level over (see the callers).
+        ManuallyDrop::new(unsafe { lock.make_guard_unchecked() })
+    }
+
+    /// Takes the guard apart without releasing its level.
+    fn into_lock(s: Self) -> Arc<ReentrantMutex<T>> {
+        let s = ManuallyDrop::new(s);
+        // SAFETY: `s` is never used or dropped again: the `Arc` is moved out once.
+        unsafe { std::ptr::read(&s.lock) }
+    }
+
+    /// The `Arc` of the mutex this guard holds.
+    pub fn remutex(s: &Self) -> &Arc<ReentrantMutex<T>> {
+        &s.lock
+    }
+
+    /// Releases this level and returns the `Arc` (the mutex stays locked if
+    /// the thread holds other levels).
+    #[track_caller]
+    pub fn into_arc(s: Self) -> Arc<ReentrantMutex<T>> {
+        let lock = Self::into_lock(s);
+        drop(ManuallyDrop::into_inner(Self::borrowed(&lock)));
+        lock
+    }
+
+    /// As [`into_arc`](Self::into_arc), unlocking fairly if this is the last level.
+    #[track_caller]
+    pub fn into_arc_fair(s: Self) -> Arc<ReentrantMutex<T>> {
+        let lock = Self::into_lock(s);
+        ReentrantMutexGuard::unlock_fair(ManuallyDrop::into_inner(Self::borrowed(&lock)));
+        lock
+    }
+
+    /// Releases this level, fairly if it is the last.
+    #[track_caller]
+    pub fn unlock_fair(s: Self) {
+        drop(Self::into_arc_fair(s));
+    }
+
+    /// As [`ReentrantMutexGuard::unlocked`].
+    #[track_caller]
+    pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
+        ReentrantMutexGuard::unlocked(&mut Self::borrowed(&s.lock), f)
+    }
+
+    /// As [`ReentrantMutexGuard::unlocked_fair`].
+    #[track_caller]
+    pub fn unlocked_fair<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
+        ReentrantMutexGuard::unlocked_fair(&mut Self::borrowed(&s.lock), f)
+    }
+
+    /// As [`ReentrantMutexGuard::bump`].
+    #[track_caller]
+    pub fn bump(s: &mut Self) {
+        ReentrantMutexGuard::bump(&mut Self::borrowed(&s.lock));
+    }
+}
+
+#[cfg(feature = "arc_lock")]
+impl<T: ?Sized> Drop for ArcReentrantMutexGuard<T> {
+    fn drop(&mut self) {
+        drop(ManuallyDrop::into_inner(Self::borrowed(&self.lock)));
+    }
+}
+
+#[cfg(feature = "arc_lock")]
+impl<T: ?Sized> Deref for ArcReentrantMutexGuard<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds the mutex; reentrant guards give `&T` only.
+        unsafe { &*self.lock.data_ptr() }
+    }
+}
+
+#[cfg(feature = "arc_lock")]
+impl<T: ?Sized + fmt::Debug> fmt::Debug for ArcReentrantMutexGuard<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+#[cfg(feature = "arc_lock")]
+impl<T: ?Sized + fmt::Display> fmt::Display for ArcReentrantMutexGuard<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+impl<'a, U: ?Sized> MappedReentrantMutexGuard<'a, U> {
+    fn into_parts(self) -> (&'a Reentry, InnerMapped<'a, U>) {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, and `inner` is moved
+        // out exactly once; `state` is `Copy`.
+        let inner = unsafe { std::ptr::read(&this.inner) };
+        (this.state, inner)
+    }
+
+    /// A guard for a part of this part of the data; it stays one of the
+    /// thread's guards until it drops.
+    pub fn map<V: ?Sized, F>(s: Self, f: F) -> MappedReentrantMutexGuard<'a, V>
+    where
+        F: FnOnce(&U) -> &V,
+    {
+        let (state, inner) = s.into_parts();
+        MappedReentrantMutexGuard {
+            state,
+            inner: lock_api::MappedReentrantMutexGuard::map(inner, f),
+        }
+    }
+
+    /// As [`map`](Self::map) if `f` returns `Some`; otherwise gives the guard back.
+    pub fn try_map<V: ?Sized, F>(s: Self, f: F) -> Result<MappedReentrantMutexGuard<'a, V>, Self>
+    where
+        F: FnOnce(&U) -> Option<&V>,
+    {
+        let (state, inner) = s.into_parts();
+        match lock_api::MappedReentrantMutexGuard::try_map(inner, f) {
+            Ok(inner) => Ok(MappedReentrantMutexGuard { state, inner }),
+            Err(inner) => Err(MappedReentrantMutexGuard { state, inner }),
+        }
+    }
+
+    /// As [`map`](Self::map) if `f` returns `Ok`; otherwise gives the guard
+    /// back with the error.
+    pub fn try_map_or_err<V: ?Sized, F, E>(
+        s: Self,
+        f: F,
+    ) -> Result<MappedReentrantMutexGuard<'a, V>, (Self, E)>
+    where
+        F: FnOnce(&U) -> Result<&V, E>,
+    {
+        let (state, inner) = s.into_parts();
+        match lock_api::MappedReentrantMutexGuard::try_map_or_err(inner, f) {
+            Ok(inner) => Ok(MappedReentrantMutexGuard { state, inner }),
+            Err((inner, e)) => Err((MappedReentrantMutexGuard { state, inner }, e)),
+        }
+    }
+
+    /// Releases this level, fairly if it is the thread's last (then the
+    /// checker entry is released first).
+    #[track_caller]
+    pub fn unlock_fair(s: Self) {
+        s.state.exit();
+        let (_, inner) = s.into_parts();
+        lock_api::MappedReentrantMutexGuard::unlock_fair(inner);
     }
 }
