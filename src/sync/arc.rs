@@ -32,6 +32,23 @@ unsafe impl<T: ?Sized + Sync> Sync for SyncIf<T> {}
 #[cfg(feature = "arc_lock")]
 unsafe impl<T: ?Sized> Send for SyncIf<T> {}
 
+/// What an `Arc` guard keeps of its acquisition for the checker: the
+/// engine's record, or nothing with checking compiled out.
+#[cfg(not(any(lockdep_off, feature = "off")))]
+pub(crate) use crate::engine::Recorded;
+
+/// With checking compiled out an acquisition records nothing: the `Arc`
+/// guards keep this zero-sized stand-in (they are the raw `Arc` guard's size).
+#[cfg(any(lockdep_off, feature = "off"))]
+#[derive(Clone, Copy)]
+pub(crate) struct Recorded;
+
+#[cfg(any(lockdep_off, feature = "off"))]
+impl Recorded {
+    /// Nothing recorded.
+    pub(crate) const NO: Recorded = Recorded;
+}
+
 /// The raw acquisition state of every parking_lot raw lock (`GuardMarker`).
 #[cfg(feature = "arc_lock")]
 pub(crate) type State = <parking_lot::RawMutex as lock_api::RawMutex>::Guard;
@@ -112,7 +129,7 @@ macro_rules! arc_guard {
         #[clippy::has_significant_drop]
         pub struct $arc<T: ?Sized> {
             lock: std::sync::Arc<$lock<T>>,
-            recorded: crate::engine::Recorded,
+            recorded: crate::sync::arc::Recorded,
             /// The raw acquisition state (stateless): the borrowed guard's `Send`.
             _state: std::marker::PhantomData<crate::sync::arc::State>,
             /// `Sync` only if `T` is: a shared guard hands out `&T`.
@@ -126,7 +143,7 @@ macro_rules! arc_guard {
                 $arc::from_parts(std::sync::Arc::clone(lock), guard.detach())
             }
 
-            fn from_parts(lock: std::sync::Arc<$lock<T>>, recorded: crate::engine::Recorded) -> Self {
+            fn from_parts(lock: std::sync::Arc<$lock<T>>, recorded: crate::sync::arc::Recorded) -> Self {
                 $arc {
                     lock,
                     recorded,
@@ -136,7 +153,7 @@ macro_rules! arc_guard {
             }
 
             /// Takes the guard apart without releasing anything.
-            fn into_parts(s: Self) -> (std::sync::Arc<$lock<T>>, crate::engine::Recorded) {
+            fn into_parts(s: Self) -> (std::sync::Arc<$lock<T>>, crate::sync::arc::Recorded) {
                 let s = std::mem::ManuallyDrop::new(s);
                 // SAFETY: `s` is never used or dropped again, so the `Arc` is
                 // moved out exactly once; `recorded` is `Copy`.
@@ -208,7 +225,7 @@ macro_rules! arc_guard {
             /// unwinds (then with no checker entry, as the borrowed guard
             /// whose re-acquisition did not happen).
             fn borrowed(s: &mut Self) -> std::mem::ManuallyDrop<$guard<'_, T>> {
-                let recorded = std::mem::replace(&mut s.recorded, crate::engine::Recorded::NO);
+                let recorded = std::mem::replace(&mut s.recorded, crate::sync::arc::Recorded::NO);
                 // SAFETY: `s` holds the acquisition; the borrowed guard is
                 // never dropped, so only `s` releases it.
                 std::mem::ManuallyDrop::new(unsafe { $guard::adopted(&s.lock, recorded) })
@@ -249,3 +266,186 @@ macro_rules! arc_guard {
 }
 
 pub(crate) use arc_guard;
+
+/// The three `Arc` guards of a reader-writer lock (`arc_guard!` for each
+/// mode) and the methods that move between modes: a write downgraded, an
+/// upgradable read upgraded or downgraded. As for `arc_guard!`, each is the
+/// borrowed guard's method of the same name.
+macro_rules! arc_rwlock {
+    (
+        lock: $lock:ident,
+        read_guard: $read_guard:ident,
+        write_guard: $write_guard:ident,
+        upgradable_guard: $upg_guard:ident,
+        arc_read: $arc_read:ident,
+        arc_write: $arc_write:ident,
+        arc_upgradable: $arc_upg:ident,
+        raw: $raw:ty,
+    ) => {
+        crate::sync::arc::arc_guard! {
+            lock: $lock,
+            guard: $read_guard,
+            arc: $arc_read,
+            accessor: rwlock,
+            what: "shared",
+            read_arc = read,
+            try_read_arc = try_read,
+            try_read_arc_for = try_read_for,
+            try_read_arc_until = try_read_until,
+            make_arc_read_guard_unchecked = make_read_guard_unchecked(<$raw as lock_api::RawRwLock>::SharedGuard),
+        }
+        crate::sync::arc::arc_guard! {
+            lock: $lock,
+            guard: $write_guard,
+            arc: $arc_write,
+            accessor: rwlock,
+            what: "exclusive",
+            write_arc = write,
+            try_write_arc = try_write,
+            try_write_arc_for = try_write_for,
+            try_write_arc_until = try_write_until,
+            make_arc_write_guard_unchecked = make_write_guard_unchecked(<$raw as lock_api::RawRwLock>::ExclusiveGuard),
+        }
+        crate::sync::arc::arc_guard! {
+            lock: $lock,
+            guard: $upg_guard,
+            arc: $arc_upg,
+            accessor: rwlock,
+            what: "upgradable read",
+            upgradable_read_arc = upgradable_read,
+            try_upgradable_read_arc = try_upgradable_read,
+            try_upgradable_read_arc_for = try_upgradable_read_for,
+            try_upgradable_read_arc_until = try_upgradable_read_until,
+            make_upgradable_arc_guard_unchecked = make_upgradable_guard_unchecked(<$raw as lock_api::RawRwLockUpgrade>::UpgradableGuard),
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> std::ops::DerefMut for $arc_write<T> {
+            fn deref_mut(&mut self) -> &mut T {
+                // SAFETY: the guard holds the lock exclusively and is borrowed mutably.
+                unsafe { &mut *self.lock.data_ptr() }
+            }
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> $arc_write<T> {
+            #[doc = concat!("As [`", stringify!($write_guard), "::downgrade`]: the held entry changes mode.")]
+            pub fn downgrade(s: Self) -> $arc_read<T> {
+                let (lock, recorded) = Self::into_parts(s);
+                // SAFETY: the acquisition is `lock`'s, owned by this guard only.
+                let g = $write_guard::downgrade(unsafe { $write_guard::adopted(&lock, recorded) });
+                let recorded = g.detach();
+                $arc_read::from_parts(lock, recorded)
+            }
+
+            #[doc = concat!("As [`", stringify!($write_guard), "::downgrade_to_upgradable`].")]
+            pub fn downgrade_to_upgradable(s: Self) -> $arc_upg<T> {
+                let (lock, recorded) = Self::into_parts(s);
+                // SAFETY: as in `downgrade`.
+                let g = $write_guard::downgrade_to_upgradable(unsafe { $write_guard::adopted(&lock, recorded) });
+                let recorded = g.detach();
+                $arc_upg::from_parts(lock, recorded)
+            }
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> $arc_upg<T> {
+            #[doc = concat!("As [`", stringify!($upg_guard), "::upgrade`]: the read is released and the")]
+            /// write validated before blocking.
+            #[track_caller]
+            pub fn upgrade(s: Self) -> $arc_write<T> {
+                let (lock, recorded) = Self::into_parts(s);
+                // SAFETY: the acquisition is `lock`'s, owned by this guard only.
+                let g = $upg_guard::upgrade(unsafe { $upg_guard::adopted(&lock, recorded) });
+                let recorded = g.detach();
+                $arc_write::from_parts(lock, recorded)
+            }
+
+            #[doc = concat!("As [`", stringify!($upg_guard), "::try_upgrade`]: on success the held entry")]
+            /// becomes exclusive; otherwise the guard comes back unchanged.
+            pub fn try_upgrade(s: Self) -> Result<$arc_write<T>, Self> {
+                Self::try_upgrade_with(s, |g| $upg_guard::try_upgrade(g))
+            }
+
+            /// As [`try_upgrade`](Self::try_upgrade), giving up after `timeout`.
+            pub fn try_upgrade_for(s: Self, timeout: std::time::Duration) -> Result<$arc_write<T>, Self> {
+                Self::try_upgrade_with(s, |g| $upg_guard::try_upgrade_for(g, timeout))
+            }
+
+            /// As [`try_upgrade`](Self::try_upgrade), giving up at `deadline`.
+            pub fn try_upgrade_until(s: Self, deadline: std::time::Instant) -> Result<$arc_write<T>, Self> {
+                Self::try_upgrade_with(s, |g| $upg_guard::try_upgrade_until(g, deadline))
+            }
+
+            fn try_upgrade_with(
+                s: Self,
+                attempt: impl for<'g> FnOnce($upg_guard<'g, T>) -> Result<$write_guard<'g, T>, $upg_guard<'g, T>>,
+            ) -> Result<$arc_write<T>, Self> {
+                let (lock, recorded) = Self::into_parts(s);
+                // SAFETY: the acquisition is `lock`'s, owned by this guard only.
+                let result = match attempt(unsafe { $upg_guard::adopted(&lock, recorded) }) {
+                    Ok(w) => Ok(w.detach()),
+                    Err(u) => Err(u.detach()),
+                };
+                match result {
+                    Ok(recorded) => Ok($arc_write::from_parts(lock, recorded)),
+                    Err(recorded) => Err($arc_upg::from_parts(lock, recorded)),
+                }
+            }
+
+            #[doc = concat!("As [`", stringify!($upg_guard), "::downgrade`] (cannot block).")]
+            pub fn downgrade(s: Self) -> $arc_read<T> {
+                let (lock, recorded) = Self::into_parts(s);
+                // SAFETY: the acquisition is `lock`'s, owned by this guard only.
+                let g = $upg_guard::downgrade(unsafe { $upg_guard::adopted(&lock, recorded) });
+                let recorded = g.detach();
+                $arc_read::from_parts(lock, recorded)
+            }
+
+            #[doc = concat!("As [`", stringify!($upg_guard), "::with_upgraded`]: validated as")]
+            /// [`upgrade`](Self::upgrade), back to a non-recursive read afterwards.
+            #[track_caller]
+            pub fn with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Ret {
+                let mut g = Self::borrowed(self);
+                let out = g.with_upgraded(f);
+                self.recorded = g.recorded;
+                out
+            }
+
+            #[doc = concat!("As [`", stringify!($upg_guard), "::try_with_upgraded`].")]
+            pub fn try_with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Option<Ret> {
+                let mut g = Self::borrowed(self);
+                let out = g.try_with_upgraded(f);
+                self.recorded = g.recorded;
+                out
+            }
+
+            #[doc = concat!("As [`", stringify!($upg_guard), "::try_with_upgraded_for`].")]
+            pub fn try_with_upgraded_for<Ret, F: FnOnce(&mut T) -> Ret>(
+                &mut self,
+                timeout: std::time::Duration,
+                f: F,
+            ) -> Option<Ret> {
+                let mut g = Self::borrowed(self);
+                let out = g.try_with_upgraded_for(timeout, f);
+                self.recorded = g.recorded;
+                out
+            }
+
+            #[doc = concat!("As [`", stringify!($upg_guard), "::try_with_upgraded_until`].")]
+            pub fn try_with_upgraded_until<Ret, F: FnOnce(&mut T) -> Ret>(
+                &mut self,
+                deadline: std::time::Instant,
+                f: F,
+            ) -> Option<Ret> {
+                let mut g = Self::borrowed(self);
+                let out = g.try_with_upgraded_until(deadline, f);
+                self.recorded = g.recorded;
+                out
+            }
+        }
+
+    };
+}
+
+pub(crate) use arc_rwlock;

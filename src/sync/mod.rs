@@ -9,6 +9,7 @@ pub(crate) mod once;
 pub(crate) mod remutex;
 pub(crate) mod rwlock;
 pub(crate) mod seqcount;
+pub(crate) mod serde;
 
 pub use condvar::{Condvar, WaitTimeoutResult};
 pub use mapped::{

@@ -11,6 +11,7 @@ use crate::class::LockClass;
 use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
 use crate::sync::arc::arc_guard;
+use crate::sync::serde::serde_lock;
 use crate::sync::mapped::{Mapped, MappedFairMutexGuard, MappedMutexGuard};
 
 /// Generates a checked mutex type `$lock` over the raw mutex `$raw`, with its
@@ -245,26 +246,7 @@ macro_rules! mutex {
             }
         }
 
-        /// Serializes the data with the lock taken, as parking_lot does
-        /// (feature `serde`): a blocking acquisition, validated like `lock`.
-        #[cfg(feature = "serde")]
-        impl<T: ?Sized + serde::Serialize> serde::Serialize for $lock<T> {
-            #[track_caller]
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                self.lock().serialize(serializer)
-            }
-        }
-
-        /// Deserializes the data into a new unlocked lock (feature `serde`);
-        /// its class is the site of the `deserialize` call.
-        #[cfg(feature = "serde")]
-        impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for $lock<T> {
-            #[track_caller]
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = T::deserialize(deserializer)?;
-                Ok($lock::new(value))
-            }
-        }
+        serde_lock!($lock, lock);
 
         arc_guard! {
             lock: $lock,

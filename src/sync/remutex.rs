@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use crate::class::LockClass;
 use crate::engine::{self, Flags};
 use crate::map::{LockMap, Mode};
+use crate::sync::serde::serde_lock;
 
 type Inner<T> = lock_api::ReentrantMutex<parking_lot::RawMutex, parking_lot::RawThreadId, T>;
 type InnerGuard<'a, T> =
@@ -306,26 +307,7 @@ impl<T: ?Sized> ReentrantMutex<T> {
     }
 }
 
-/// Serializes the data with the lock taken, as parking_lot does
-/// (feature `serde`): a blocking acquisition, validated like `lock`.
-#[cfg(feature = "serde")]
-impl<T: ?Sized + serde::Serialize> serde::Serialize for ReentrantMutex<T> {
-    #[track_caller]
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.lock().serialize(serializer)
-    }
-}
-
-/// Deserializes the data into a new unlocked lock (feature `serde`);
-/// its class is the site of the `deserialize` call.
-#[cfg(feature = "serde")]
-impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for ReentrantMutex<T> {
-    #[track_caller]
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = T::deserialize(deserializer)?;
-        Ok(ReentrantMutex::new(value))
-    }
-}
+serde_lock!(ReentrantMutex, lock);
 
 impl<T: Default> Default for ReentrantMutex<T> {
     #[track_caller]

@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 use crate::class::LockClass;
 use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
-use crate::sync::arc::arc_guard;
+use crate::sync::arc::arc_rwlock;
+use crate::sync::serde::serde_lock;
 use crate::sync::mapped::{
     Mapped, MappedRecursiveRwLockReadGuard, MappedRecursiveRwLockWriteGuard, MappedRwLockReadGuard,
     MappedRwLockWriteGuard,
@@ -420,26 +421,7 @@ macro_rules! rwlock {
             }
         }
 
-        /// Serializes the data with the lock taken, as parking_lot does
-        /// (feature `serde`): a blocking acquisition, validated like `read`.
-        #[cfg(feature = "serde")]
-        impl<T: ?Sized + serde::Serialize> serde::Serialize for $lock<T> {
-            #[track_caller]
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                self.read().serialize(serializer)
-            }
-        }
-
-        /// Deserializes the data into a new unlocked lock (feature `serde`);
-        /// its class is the site of the `deserialize` call.
-        #[cfg(feature = "serde")]
-        impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for $lock<T> {
-            #[track_caller]
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = T::deserialize(deserializer)?;
-                Ok($lock::new(value))
-            }
-        }
+        serde_lock!($lock, read);
 
         impl<T: Default> Default for $lock<T> {
             #[track_caller]
@@ -791,167 +773,15 @@ macro_rules! rwlock {
             }
         }
 
-        arc_guard! {
+        arc_rwlock! {
             lock: $lock,
-            guard: $read_guard,
-            arc: $arc_read,
-            accessor: rwlock,
-            what: "shared",
-            read_arc = read,
-            try_read_arc = try_read,
-            try_read_arc_for = try_read_for,
-            try_read_arc_until = try_read_until,
-            make_arc_read_guard_unchecked = make_read_guard_unchecked(<$raw as lock_api::RawRwLock>::SharedGuard),
-        }
-        arc_guard! {
-            lock: $lock,
-            guard: $write_guard,
-            arc: $arc_write,
-            accessor: rwlock,
-            what: "exclusive",
-            write_arc = write,
-            try_write_arc = try_write,
-            try_write_arc_for = try_write_for,
-            try_write_arc_until = try_write_until,
-            make_arc_write_guard_unchecked = make_write_guard_unchecked(<$raw as lock_api::RawRwLock>::ExclusiveGuard),
-        }
-        arc_guard! {
-            lock: $lock,
-            guard: $upg_guard,
-            arc: $arc_upg,
-            accessor: rwlock,
-            what: "upgradable read",
-            upgradable_read_arc = upgradable_read,
-            try_upgradable_read_arc = try_upgradable_read,
-            try_upgradable_read_arc_for = try_upgradable_read_for,
-            try_upgradable_read_arc_until = try_upgradable_read_until,
-            make_upgradable_arc_guard_unchecked = make_upgradable_guard_unchecked(<$raw as lock_api::RawRwLockUpgrade>::UpgradableGuard),
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> DerefMut for $arc_write<T> {
-            fn deref_mut(&mut self) -> &mut T {
-                // SAFETY: the guard holds the lock exclusively and is borrowed mutably.
-                unsafe { &mut *self.lock.data_ptr() }
-            }
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> $arc_write<T> {
-            #[doc = concat!("As [`", stringify!($write_guard), "::downgrade`]: the held entry changes mode.")]
-            pub fn downgrade(s: Self) -> $arc_read<T> {
-                let (lock, recorded) = Self::into_parts(s);
-                // SAFETY: the acquisition is `lock`'s, owned by this guard only.
-                let g = $write_guard::downgrade(unsafe { $write_guard::adopted(&lock, recorded) });
-                let recorded = g.detach();
-                $arc_read::from_parts(lock, recorded)
-            }
-
-            #[doc = concat!("As [`", stringify!($write_guard), "::downgrade_to_upgradable`].")]
-            pub fn downgrade_to_upgradable(s: Self) -> $arc_upg<T> {
-                let (lock, recorded) = Self::into_parts(s);
-                // SAFETY: as in `downgrade`.
-                let g = $write_guard::downgrade_to_upgradable(unsafe { $write_guard::adopted(&lock, recorded) });
-                let recorded = g.detach();
-                $arc_upg::from_parts(lock, recorded)
-            }
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> $arc_upg<T> {
-            #[doc = concat!("As [`", stringify!($upg_guard), "::upgrade`]: the read is released and the")]
-            /// write validated before blocking.
-            #[track_caller]
-            pub fn upgrade(s: Self) -> $arc_write<T> {
-                let (lock, recorded) = Self::into_parts(s);
-                // SAFETY: the acquisition is `lock`'s, owned by this guard only.
-                let g = $upg_guard::upgrade(unsafe { $upg_guard::adopted(&lock, recorded) });
-                let recorded = g.detach();
-                $arc_write::from_parts(lock, recorded)
-            }
-
-            #[doc = concat!("As [`", stringify!($upg_guard), "::try_upgrade`]: on success the held entry")]
-            /// becomes exclusive; otherwise the guard comes back unchanged.
-            pub fn try_upgrade(s: Self) -> Result<$arc_write<T>, Self> {
-                Self::try_upgrade_with(s, |g| $upg_guard::try_upgrade(g))
-            }
-
-            /// As [`try_upgrade`](Self::try_upgrade), giving up after `timeout`.
-            pub fn try_upgrade_for(s: Self, timeout: std::time::Duration) -> Result<$arc_write<T>, Self> {
-                Self::try_upgrade_with(s, |g| $upg_guard::try_upgrade_for(g, timeout))
-            }
-
-            /// As [`try_upgrade`](Self::try_upgrade), giving up at `deadline`.
-            pub fn try_upgrade_until(s: Self, deadline: std::time::Instant) -> Result<$arc_write<T>, Self> {
-                Self::try_upgrade_with(s, |g| $upg_guard::try_upgrade_until(g, deadline))
-            }
-
-            fn try_upgrade_with(
-                s: Self,
-                attempt: impl for<'g> FnOnce($upg_guard<'g, T>) -> Result<$write_guard<'g, T>, $upg_guard<'g, T>>,
-            ) -> Result<$arc_write<T>, Self> {
-                let (lock, recorded) = Self::into_parts(s);
-                // SAFETY: the acquisition is `lock`'s, owned by this guard only.
-                let result = match attempt(unsafe { $upg_guard::adopted(&lock, recorded) }) {
-                    Ok(w) => Ok(w.detach()),
-                    Err(u) => Err(u.detach()),
-                };
-                match result {
-                    Ok(recorded) => Ok($arc_write::from_parts(lock, recorded)),
-                    Err(recorded) => Err($arc_upg::from_parts(lock, recorded)),
-                }
-            }
-
-            #[doc = concat!("As [`", stringify!($upg_guard), "::downgrade`] (cannot block).")]
-            pub fn downgrade(s: Self) -> $arc_read<T> {
-                let (lock, recorded) = Self::into_parts(s);
-                // SAFETY: the acquisition is `lock`'s, owned by this guard only.
-                let g = $upg_guard::downgrade(unsafe { $upg_guard::adopted(&lock, recorded) });
-                let recorded = g.detach();
-                $arc_read::from_parts(lock, recorded)
-            }
-
-            #[doc = concat!("As [`", stringify!($upg_guard), "::with_upgraded`]: validated as")]
-            /// [`upgrade`](Self::upgrade), back to a non-recursive read afterwards.
-            #[track_caller]
-            pub fn with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Ret {
-                let mut g = Self::borrowed(self);
-                let out = g.with_upgraded(f);
-                self.recorded = g.recorded;
-                out
-            }
-
-            #[doc = concat!("As [`", stringify!($upg_guard), "::try_with_upgraded`].")]
-            pub fn try_with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Option<Ret> {
-                let mut g = Self::borrowed(self);
-                let out = g.try_with_upgraded(f);
-                self.recorded = g.recorded;
-                out
-            }
-
-            #[doc = concat!("As [`", stringify!($upg_guard), "::try_with_upgraded_for`].")]
-            pub fn try_with_upgraded_for<Ret, F: FnOnce(&mut T) -> Ret>(
-                &mut self,
-                timeout: std::time::Duration,
-                f: F,
-            ) -> Option<Ret> {
-                let mut g = Self::borrowed(self);
-                let out = g.try_with_upgraded_for(timeout, f);
-                self.recorded = g.recorded;
-                out
-            }
-
-            #[doc = concat!("As [`", stringify!($upg_guard), "::try_with_upgraded_until`].")]
-            pub fn try_with_upgraded_until<Ret, F: FnOnce(&mut T) -> Ret>(
-                &mut self,
-                deadline: std::time::Instant,
-                f: F,
-            ) -> Option<Ret> {
-                let mut g = Self::borrowed(self);
-                let out = g.try_with_upgraded_until(deadline, f);
-                self.recorded = g.recorded;
-                out
-            }
+            read_guard: $read_guard,
+            write_guard: $write_guard,
+            upgradable_guard: $upg_guard,
+            arc_read: $arc_read,
+            arc_write: $arc_write,
+            arc_upgradable: $arc_upg,
+            raw: $raw,
         }
 
         rwlock!(@guard $lock, $read_guard, RwLockReadGuard, $mapped_read, $raw, $read_mode, make_read_guard_unchecked);
