@@ -34,16 +34,16 @@ unsafe impl<T: ?Sized> Send for SyncIf<T> {}
 
 /// What an `Arc` guard keeps of its acquisition for the checker: the
 /// engine's record, or nothing with checking compiled out.
-#[cfg(not(any(lockdep_off, feature = "off")))]
+#[cfg(all(feature = "arc_lock", not(any(lockdep_off, feature = "off"))))]
 pub(crate) use crate::engine::Recorded;
 
 /// With checking compiled out an acquisition records nothing: the `Arc`
 /// guards keep this zero-sized stand-in (they are the raw `Arc` guard's size).
-#[cfg(any(lockdep_off, feature = "off"))]
+#[cfg(all(feature = "arc_lock", any(lockdep_off, feature = "off")))]
 #[derive(Clone, Copy)]
 pub(crate) struct Recorded;
 
-#[cfg(any(lockdep_off, feature = "off"))]
+#[cfg(all(feature = "arc_lock", any(lockdep_off, feature = "off")))]
 impl Recorded {
     /// Nothing recorded.
     pub(crate) const NO: Recorded = Recorded;
@@ -59,8 +59,9 @@ pub(crate) type State = <parking_lot::RawMutex as lock_api::RawMutex>::Guard;
 /// and `unsafe $make_arc` (as `$make`).
 ///
 /// `$guard` provides `unsafe fn adopted(&$lock, Recorded) -> $guard` (a guard
-/// for an acquisition already held and recorded) and `fn detach(self) ->
-/// Recorded` (gives the guard up, the lock stays held and recorded).
+/// for an acquisition already held and recorded), `fn detach(self) ->
+/// Recorded` (gives the guard up, the lock stays held and recorded) and `fn
+/// record(&self) -> Recorded` (its current record).
 macro_rules! arc_guard {
     (
         lock: $lock:ident,
@@ -196,7 +197,7 @@ macro_rules! arc_guard {
             pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
                 let mut g = Self::borrowed(s);
                 let out = $guard::unlocked(&mut g, f);
-                s.recorded = g.recorded;
+                s.recorded = g.record();
                 out
             }
 
@@ -205,7 +206,7 @@ macro_rules! arc_guard {
             pub fn unlocked_fair<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
                 let mut g = Self::borrowed(s);
                 let out = $guard::unlocked_fair(&mut g, f);
-                s.recorded = g.recorded;
+                s.recorded = g.record();
                 out
             }
 
@@ -216,7 +217,7 @@ macro_rules! arc_guard {
             pub fn bump(s: &mut Self) {
                 let mut g = Self::borrowed(s);
                 $guard::bump(&mut g);
-                s.recorded = g.recorded;
+                s.recorded = g.record();
             }
 
             /// The borrowed guard of this acquisition, for a method that keeps
@@ -408,7 +409,7 @@ macro_rules! arc_rwlock {
             pub fn with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Ret {
                 let mut g = Self::borrowed(self);
                 let out = g.with_upgraded(f);
-                self.recorded = g.recorded;
+                self.recorded = g.record();
                 out
             }
 
@@ -416,7 +417,7 @@ macro_rules! arc_rwlock {
             pub fn try_with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Option<Ret> {
                 let mut g = Self::borrowed(self);
                 let out = g.try_with_upgraded(f);
-                self.recorded = g.recorded;
+                self.recorded = g.record();
                 out
             }
 
@@ -428,7 +429,7 @@ macro_rules! arc_rwlock {
             ) -> Option<Ret> {
                 let mut g = Self::borrowed(self);
                 let out = g.try_with_upgraded_for(timeout, f);
-                self.recorded = g.recorded;
+                self.recorded = g.record();
                 out
             }
 
@@ -440,7 +441,7 @@ macro_rules! arc_rwlock {
             ) -> Option<Ret> {
                 let mut g = Self::borrowed(self);
                 let out = g.try_with_upgraded_until(deadline, f);
-                self.recorded = g.recorded;
+                self.recorded = g.record();
                 out
             }
         }

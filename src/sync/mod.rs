@@ -7,6 +7,8 @@ pub(crate) mod mapped;
 pub(crate) mod mutex;
 pub(crate) mod once;
 pub(crate) mod remutex;
+#[cfg(feature = "arc_lock")]
+pub(crate) mod remutex_arc;
 pub(crate) mod rwlock;
 pub(crate) mod seqcount;
 pub(crate) mod serde;
@@ -20,9 +22,9 @@ pub use mapped::{
 pub use mutex::{ArcFairMutexGuard, ArcMutexGuard};
 pub use mutex::{FairMutex, FairMutexGuard, Mutex, MutexGuard};
 pub use once::{LazyLock, Once, OnceLock, OnceState};
-#[cfg(feature = "arc_lock")]
-pub use remutex::ArcReentrantMutexGuard;
 pub use remutex::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
+#[cfg(feature = "arc_lock")]
+pub use remutex_arc::ArcReentrantMutexGuard;
 #[cfg(feature = "arc_lock")]
 pub use rwlock::{
     ArcRecursiveRwLockReadGuard, ArcRecursiveRwLockUpgradableReadGuard,

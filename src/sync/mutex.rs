@@ -11,8 +11,8 @@ use crate::class::LockClass;
 use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
 use crate::sync::arc::arc_guard;
-use crate::sync::serde::serde_lock;
 use crate::sync::mapped::{Mapped, MappedFairMutexGuard, MappedMutexGuard};
+use crate::sync::serde::serde_lock;
 
 /// Generates a checked mutex type `$lock` over the raw mutex `$raw`, with its
 /// guard `$guard` and mapped guard `$mapped`.
@@ -379,6 +379,13 @@ macro_rules! mutex {
                 // SAFETY: the caller's contract; the raw state is stateless.
                 let inner = unsafe { lock.inner.make_guard_unchecked(Default::default()) };
                 $guard { lock, inner, recorded, subclass: 0, nest: None }
+            }
+
+            /// This guard's record (for an `Arc` guard that lent it out).
+            #[cfg(feature = "arc_lock")]
+            #[inline(always)]
+            fn record(&self) -> Recorded {
+                self.recorded
             }
 
             /// Gives the guard up: the lock stays held and recorded.

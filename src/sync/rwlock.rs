@@ -23,11 +23,11 @@ use crate::class::LockClass;
 use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
 use crate::sync::arc::arc_rwlock;
-use crate::sync::serde::serde_lock;
 use crate::sync::mapped::{
     Mapped, MappedRecursiveRwLockReadGuard, MappedRecursiveRwLockWriteGuard, MappedRwLockReadGuard,
     MappedRwLockWriteGuard,
 };
+use crate::sync::serde::serde_lock;
 
 /// The kernel's name for a reader-writer semaphore: the same type as [`RwLock`].
 pub type RwSem<T> = RwLock<T>;
@@ -517,6 +517,12 @@ macro_rules! rwlock {
                 $upg_guard { lock, inner: Some(inner), recorded }
             }
 
+            /// This guard's record (for an `Arc` guard that lent it out).
+            #[cfg(feature = "arc_lock")]
+            fn record(&self) -> Recorded {
+                self.recorded
+            }
+
             /// Gives the guard up: the lock stays held and recorded.
             #[cfg(feature = "arc_lock")]
             fn detach(mut self) -> Recorded {
@@ -925,6 +931,12 @@ macro_rules! rwlock {
                 // SAFETY: the caller's contract; the raw state is stateless.
                 let inner = unsafe { lock.inner.$make(Default::default()) };
                 $guard { lock, inner, recorded, subclass: 0 }
+            }
+
+            /// This guard's record (for an `Arc` guard that lent it out).
+            #[cfg(feature = "arc_lock")]
+            fn record(&self) -> Recorded {
+                self.recorded
             }
 
             /// Gives the guard up: the lock stays held and recorded.

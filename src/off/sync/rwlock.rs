@@ -10,7 +10,11 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "arc_lock")]
+use crate::sync::arc::Recorded;
+use crate::sync::arc::arc_rwlock;
 use crate::sync::mapped::Mapped;
+use crate::sync::serde::serde_lock;
 
 /// The raw lock underneath (see the module documentation).
 type Raw = super::RwRaw;
@@ -152,6 +156,136 @@ impl<T: ?Sized> RwLock<T> {
             .map(RwLockUpgradableReadGuard)
     }
 
+    /// Attempts an upgradable read, giving up after `timeout`.
+    #[track_caller]
+    #[inline(always)]
+    pub fn try_upgradable_read_for(
+        &self,
+        timeout: Duration,
+    ) -> Option<RwLockUpgradableReadGuard<'_, T>> {
+        self.inner
+            .try_upgradable_read_for(timeout)
+            .map(RwLockUpgradableReadGuard)
+    }
+
+    /// Attempts an upgradable read, giving up at `deadline`.
+    #[track_caller]
+    #[inline(always)]
+    pub fn try_upgradable_read_until(
+        &self,
+        deadline: Instant,
+    ) -> Option<RwLockUpgradableReadGuard<'_, T>> {
+        self.inner
+            .try_upgradable_read_until(deadline)
+            .map(RwLockUpgradableReadGuard)
+    }
+
+    /// A read guard for a lock this thread read-locked through [`raw`](Self::raw).
+    ///
+    /// # Safety
+    /// As parking_lot's `make_read_guard_unchecked`.
+    #[track_caller]
+    #[inline(always)]
+    pub unsafe fn make_read_guard_unchecked(
+        &self,
+        guard: <Raw as lock_api::RawRwLock>::SharedGuard,
+    ) -> RwLockReadGuard<'_, T> {
+        // SAFETY: forwarded; the caller upholds the contract.
+        RwLockReadGuard(unsafe { self.inner.make_read_guard_unchecked(guard) })
+    }
+
+    /// A write guard for a lock this thread write-locked through [`raw`](Self::raw).
+    ///
+    /// # Safety
+    /// As parking_lot's `make_write_guard_unchecked`.
+    #[track_caller]
+    #[inline(always)]
+    pub unsafe fn make_write_guard_unchecked(
+        &self,
+        guard: <Raw as lock_api::RawRwLock>::ExclusiveGuard,
+    ) -> RwLockWriteGuard<'_, T> {
+        // SAFETY: forwarded; the caller upholds the contract.
+        RwLockWriteGuard(unsafe { self.inner.make_write_guard_unchecked(guard) })
+    }
+
+    /// An upgradable guard for a lock this thread took upgradable through
+    /// [`raw`](Self::raw).
+    ///
+    /// # Safety
+    /// As parking_lot's `make_upgradable_guard_unchecked`.
+    #[track_caller]
+    #[inline(always)]
+    pub unsafe fn make_upgradable_guard_unchecked(
+        &self,
+        guard: <Raw as lock_api::RawRwLockUpgrade>::UpgradableGuard,
+    ) -> RwLockUpgradableReadGuard<'_, T> {
+        // SAFETY: forwarded; the caller upholds the contract.
+        RwLockUpgradableReadGuard(unsafe { self.inner.make_upgradable_guard_unchecked(guard) })
+    }
+
+    /// A raw pointer to the data (parking_lot's `data_ptr`).
+    #[inline(always)]
+    pub const fn data_ptr(&self) -> *mut T {
+        self.inner.data_ptr()
+    }
+
+    /// The raw lock underneath (parking_lot's `raw`).
+    ///
+    /// # Safety
+    /// As parking_lot's `raw`.
+    #[inline(always)]
+    pub unsafe fn raw(&self) -> &Raw {
+        // SAFETY: forwarded; the caller upholds `raw`'s contract.
+        unsafe { self.inner.raw() }
+    }
+
+    /// Forcibly unlocks a read lock whose guard was forgotten.
+    ///
+    /// # Safety
+    /// As parking_lot's `force_unlock_read`.
+    #[track_caller]
+    #[inline(always)]
+    pub unsafe fn force_unlock_read(&self, guard: <Raw as lock_api::RawRwLock>::SharedGuard) {
+        // SAFETY: forwarded; the caller upholds the contract.
+        unsafe { self.inner.force_unlock_read(guard) }
+    }
+
+    /// As [`force_unlock_read`](Self::force_unlock_read), unlocking fairly.
+    ///
+    /// # Safety
+    /// As parking_lot's `force_unlock_read_fair`.
+    #[track_caller]
+    #[inline(always)]
+    pub unsafe fn force_unlock_read_fair(&self, guard: <Raw as lock_api::RawRwLock>::SharedGuard) {
+        // SAFETY: forwarded; the caller upholds the contract.
+        unsafe { self.inner.force_unlock_read_fair(guard) }
+    }
+
+    /// Forcibly unlocks a write lock whose guard was forgotten.
+    ///
+    /// # Safety
+    /// As parking_lot's `force_unlock_write`.
+    #[track_caller]
+    #[inline(always)]
+    pub unsafe fn force_unlock_write(&self, guard: <Raw as lock_api::RawRwLock>::ExclusiveGuard) {
+        // SAFETY: forwarded; the caller upholds the contract.
+        unsafe { self.inner.force_unlock_write(guard) }
+    }
+
+    /// As [`force_unlock_write`](Self::force_unlock_write), unlocking fairly.
+    ///
+    /// # Safety
+    /// As parking_lot's `force_unlock_write_fair`.
+    #[track_caller]
+    #[inline(always)]
+    pub unsafe fn force_unlock_write_fair(
+        &self,
+        guard: <Raw as lock_api::RawRwLock>::ExclusiveGuard,
+    ) {
+        // SAFETY: forwarded; the caller upholds the contract.
+        unsafe { self.inner.force_unlock_write_fair(guard) }
+    }
+
     /// Mutable access without locking.
     #[inline(always)]
     pub fn get_mut(&mut self) -> &mut T {
@@ -183,6 +317,19 @@ impl<T: ?Sized> RwLock<T> {
     pub const fn lock_map(&self) -> &LockMap {
         &crate::map::NONE
     }
+}
+
+serde_lock!(RwLock, read);
+
+arc_rwlock! {
+    lock: RwLock,
+    read_guard: RwLockReadGuard,
+    write_guard: RwLockWriteGuard,
+    upgradable_guard: RwLockUpgradableReadGuard,
+    arc_read: ArcRwLockReadGuard,
+    arc_write: ArcRwLockWriteGuard,
+    arc_upgradable: ArcRwLockUpgradableReadGuard,
+    raw: Raw,
 }
 
 impl<T: Default> Default for RwLock<T> {
@@ -234,6 +381,12 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     pub fn downgrade(s: Self) -> RwLockReadGuard<'a, T> {
         RwLockReadGuard(lock_api::RwLockWriteGuard::downgrade(s.0))
     }
+
+    /// Turns the write into an upgradable read (cannot block).
+    #[inline(always)]
+    pub fn downgrade_to_upgradable(s: Self) -> RwLockUpgradableReadGuard<'a, T> {
+        RwLockUpgradableReadGuard(lock_api::RwLockWriteGuard::downgrade_to_upgradable(s.0))
+    }
 }
 
 impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
@@ -244,6 +397,63 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
         RwLockWriteGuard(lock_api::RwLockUpgradableReadGuard::upgrade(s.0))
     }
 
+    /// Attempts to upgrade without blocking; otherwise gives the guard back.
+    #[inline(always)]
+    pub fn try_upgrade(s: Self) -> Result<RwLockWriteGuard<'a, T>, Self> {
+        lock_api::RwLockUpgradableReadGuard::try_upgrade(s.0)
+            .map(RwLockWriteGuard)
+            .map_err(RwLockUpgradableReadGuard)
+    }
+
+    /// Attempts to upgrade, giving up after `timeout`.
+    #[inline(always)]
+    pub fn try_upgrade_for(s: Self, timeout: Duration) -> Result<RwLockWriteGuard<'a, T>, Self> {
+        lock_api::RwLockUpgradableReadGuard::try_upgrade_for(s.0, timeout)
+            .map(RwLockWriteGuard)
+            .map_err(RwLockUpgradableReadGuard)
+    }
+
+    /// Attempts to upgrade, giving up at `deadline`.
+    #[inline(always)]
+    pub fn try_upgrade_until(s: Self, deadline: Instant) -> Result<RwLockWriteGuard<'a, T>, Self> {
+        lock_api::RwLockUpgradableReadGuard::try_upgrade_until(s.0, deadline)
+            .map(RwLockWriteGuard)
+            .map_err(RwLockUpgradableReadGuard)
+    }
+
+    /// Upgrades, runs `f` on the data, and downgrades back to an upgradable read.
+    #[track_caller]
+    #[inline(always)]
+    pub fn with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Ret {
+        self.0.with_upgraded(f)
+    }
+
+    /// As [`with_upgraded`](Self::with_upgraded) if the upgrade succeeds without blocking.
+    #[inline(always)]
+    pub fn try_with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Option<Ret> {
+        self.0.try_with_upgraded(f)
+    }
+
+    /// As [`try_with_upgraded`](Self::try_with_upgraded), giving up after `timeout`.
+    #[inline(always)]
+    pub fn try_with_upgraded_for<Ret, F: FnOnce(&mut T) -> Ret>(
+        &mut self,
+        timeout: Duration,
+        f: F,
+    ) -> Option<Ret> {
+        self.0.try_with_upgraded_for(timeout, f)
+    }
+
+    /// As [`try_with_upgraded`](Self::try_with_upgraded), giving up at `deadline`.
+    #[inline(always)]
+    pub fn try_with_upgraded_until<Ret, F: FnOnce(&mut T) -> Ret>(
+        &mut self,
+        deadline: Instant,
+        f: F,
+    ) -> Option<Ret> {
+        self.0.try_with_upgraded_until(deadline, f)
+    }
+
     /// Turns the upgradable read into a plain read (cannot block).
     #[inline(always)]
     pub fn downgrade(s: Self) -> RwLockReadGuard<'a, T> {
@@ -251,11 +461,18 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     }
 }
 
+/// The methods every guard of this lock has, and its `Arc` guard's plumbing.
 macro_rules! guard_impls {
-    ($guard:ident, $inner:ident) => {
+    ($guard:ident, $inner:ident, $make:ident) => {
         impl<T: ?Sized + fmt::Debug> fmt::Debug for $guard<'_, T> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 fmt::Debug::fmt(&**self, f)
+            }
+        }
+
+        impl<T: ?Sized + fmt::Display> fmt::Display for $guard<'_, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&**self, f)
             }
         }
 
@@ -271,6 +488,63 @@ macro_rules! guard_impls {
                 // borrowed for `'a`.
                 unsafe { &*(raw as *const RwLock<T>) }
             }
+
+            /// Unlocks fairly (parking_lot's `unlock_fair`).
+            #[track_caller]
+            #[inline(always)]
+            pub fn unlock_fair(s: Self) {
+                lock_api::$inner::unlock_fair(s.0);
+            }
+
+            /// Temporarily unlocks to run `f`, then locks again the same way.
+            #[track_caller]
+            #[inline(always)]
+            pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
+                lock_api::$inner::unlocked(&mut s.0, f)
+            }
+
+            /// As [`unlocked`](Self::unlocked), unlocking fairly.
+            #[track_caller]
+            #[inline(always)]
+            pub fn unlocked_fair<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
+                lock_api::$inner::unlocked_fair(&mut s.0, f)
+            }
+
+            /// Lets waiting threads take the lock if any (parking_lot's `bump`).
+            #[track_caller]
+            #[inline(always)]
+            pub fn bump(s: &mut Self) {
+                lock_api::$inner::bump(&mut s.0);
+            }
+
+            /// A guard for an acquisition of `lock` already held in this
+            /// guard's mode (for an `Arc` guard).
+            ///
+            /// # Safety
+            /// The lock is held by this acquisition and only the returned
+            /// guard will release it.
+            #[cfg(feature = "arc_lock")]
+            #[inline(always)]
+            unsafe fn adopted(lock: &'a RwLock<T>, recorded: Recorded) -> Self {
+                let _ = recorded;
+                // SAFETY: the caller's contract; the raw state is stateless.
+                $guard(unsafe { lock.inner.$make(Default::default()) })
+            }
+
+            /// This guard's record: nothing is recorded.
+            #[cfg(feature = "arc_lock")]
+            #[inline(always)]
+            fn record(&self) -> Recorded {
+                Recorded::NO
+            }
+
+            /// Gives the guard up: the lock stays held.
+            #[cfg(feature = "arc_lock")]
+            #[inline(always)]
+            fn detach(self) -> Recorded {
+                std::mem::forget(self);
+                Recorded::NO
+            }
         }
 
         impl<T: ?Sized> Deref for $guard<'_, T> {
@@ -283,9 +557,17 @@ macro_rules! guard_impls {
     };
 }
 
-guard_impls!(RwLockReadGuard, RwLockReadGuard);
-guard_impls!(RwLockWriteGuard, RwLockWriteGuard);
-guard_impls!(RwLockUpgradableReadGuard, RwLockUpgradableReadGuard);
+guard_impls!(RwLockReadGuard, RwLockReadGuard, make_read_guard_unchecked);
+guard_impls!(
+    RwLockWriteGuard,
+    RwLockWriteGuard,
+    make_write_guard_unchecked
+);
+guard_impls!(
+    RwLockUpgradableReadGuard,
+    RwLockUpgradableReadGuard,
+    make_upgradable_guard_unchecked
+);
 
 impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
     #[inline(always)]
@@ -294,8 +576,8 @@ impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
     }
 }
 
-/// `map` and `try_map` for a guard whose inner guard is a lock_api guard with
-/// the same two functions.
+/// `map`, `try_map` and `try_map_or_err` for a guard whose inner guard is a
+/// lock_api guard with the same functions.
 macro_rules! guard_map {
     ($guard:ident, $inner:ident, $mapped:ident $(, $mut:tt)?) => {
         impl<'a, T: ?Sized> $guard<'a, T> {
@@ -317,6 +599,18 @@ macro_rules! guard_map {
                 match lock_api::$inner::try_map(s.0, f) {
                     Ok(mapped) => Ok(Mapped::new(mapped)),
                     Err(inner) => Err($guard(inner)),
+                }
+            }
+
+            /// As `map` if `f` returns `Ok`; otherwise gives the guard back with the error.
+            #[inline(always)]
+            pub fn try_map_or_err<U: ?Sized, F, E>(s: Self, f: F) -> Result<$mapped<'a, U>, (Self, E)>
+            where
+                F: FnOnce(& $($mut)? T) -> Result<& $($mut)? U, E>,
+            {
+                match lock_api::$inner::try_map_or_err(s.0, f) {
+                    Ok(mapped) => Ok(Mapped::new(mapped)),
+                    Err((inner, e)) => Err(($guard(inner), e)),
                 }
             }
         }
