@@ -48,6 +48,7 @@ fn arc_guards_lock_release_and_hold_in_the_checker() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore)] // asserts a report
 fn arc_acquisitions_make_dependencies() {
     static A: LockClass = LockClass::new("arc::A");
     static B: LockClass = LockClass::new("arc::B");
@@ -142,6 +143,7 @@ fn arc_guards_unlocked_bump_and_into_arc_fair() {
 /// `unlocked` re-takes the lock as a new acquisition: re-taking A while
 /// holding B is B -> A, against the A -> B taken before.
 #[test]
+#[cfg_attr(lockdep_off, ignore)] // asserts a report
 fn arc_unlocked_revalidates_the_relock() {
     static A: LockClass = LockClass::new("arcunl::A");
     static B: LockClass = LockClass::new("arcunl::B");
@@ -174,6 +176,10 @@ fn arc_write_downgrade_changes_the_mode() {
     assert!(!l.is_held() && !l.is_locked());
     assert!(reports_naming(&["arcdown::R"]).is_empty());
 
+
+    if cfg!(lockdep_off) {
+        return; // the rest asserts a report
+    }
     // The same on a task-fair RwLock: a non-recursive read, reported when
     // read again.
     static F: LockClass = LockClass::new("arcdown::F");
@@ -251,6 +257,9 @@ fn arc_reentrant_guards_count_like_borrowed_ones() {
     drop(G::into_arc_fair(g));
     assert!(!m.is_held() && !m.is_locked());
 
+    if cfg!(lockdep_off) {
+        return; // the rest asserts a report
+    }
     // Another mutex of the class, taken while holding this one: recursive locking.
     let other = Arc::new(ReentrantMutex::with_class(std::cell::Cell::new(0), &M));
     run_named("arcre", || {

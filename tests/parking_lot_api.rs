@@ -1,9 +1,8 @@
 //! parking_lot 0.13's guard and lock methods beyond `lock`/`read`/`write`,
 //! on lockdep's types: each does what parking_lot's does, and the checker's
 //! held stack follows (released when the lock is, held when it is).
-// Compiled out, the wrappers do not mirror this file's API yet (see
-// docs/migrating.md, "Compiling lockdep out").
-#![cfg(not(lockdep_off))]
+// Compiled out (`--cfg lockdep_off`) the same API compiles and locks: the
+// lock-behaviour tests run there too, those that assert reports are skipped.
 
 use std::time::Duration;
 
@@ -81,6 +80,7 @@ fn mutex_raw_and_make_guard_unchecked() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore)] // asserts a report
 fn fair_mutex_is_checked_like_mutex() {
     static A: LockClass = LockClass::new("fair::A");
     static B: LockClass = LockClass::new("fair::B");
@@ -160,6 +160,7 @@ fn rwlock_guard_fair_and_force_unlock() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore)] // asserts a report
 fn upgrade_cycle_through_with_upgraded_is_reported() {
     static X: LockClass = LockClass::new("withup::X");
     static Y: LockClass = LockClass::new("withup::Y");
@@ -285,6 +286,9 @@ fn rwlock_make_guards_unchecked_record_in_the_mode_taken() {
     let r2 = l.read();
     drop((r1, r2));
     assert!(!l.is_held() && !l.is_locked());
+    if cfg!(lockdep_off) {
+        return; // the rest asserts a report
+    }
     let found = reports_naming(&["make::R"]);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].kind, ReportKind::RecursiveLocking);
