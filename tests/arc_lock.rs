@@ -176,7 +176,6 @@ fn arc_write_downgrade_changes_the_mode() {
     assert!(!l.is_held() && !l.is_locked());
     assert!(reports_naming(&["arcdown::R"]).is_empty());
 
-
     if cfg!(lockdep_off) {
         return; // the rest asserts a report
     }

@@ -56,7 +56,7 @@ pub(crate) type State = <parking_lot::RawMutex as lock_api::RawMutex>::Guard;
 /// Generates the `Arc` guard `$arc` of the lock `$lock`, whose borrowed guard
 /// is `$guard`, and the lock's methods that make it: `$arc_m` (blocking, as
 /// `$m`), `$try_arc_m` (as `$try_m`), the timed `$arc_for` and `$arc_until`,
-/// and `unsafe $make_arc` (as `$make`).
+/// and, where parking_lot has it public, `unsafe $make_arc` (as `$make`).
 ///
 /// `$guard` provides `unsafe fn adopted(&$lock, Recorded) -> $guard` (a guard
 /// for an acquisition already held and recorded), `fn detach(self) ->
@@ -73,7 +73,7 @@ macro_rules! arc_guard {
         $try_arc_m:ident = $try_m:ident,
         $arc_for:ident = $try_for:ident,
         $arc_until:ident = $try_until:ident,
-        $make_arc:ident = $make:ident($state:ty),
+        $($make_arc:ident = $make:ident($state:ty),)?
     ) => {
         #[cfg(feature = "arc_lock")]
         impl<T: ?Sized> $lock<T> {
@@ -107,6 +107,7 @@ macro_rules! arc_guard {
                 Some($arc::adopt(self, guard))
             }
 
+            $(
             #[doc = concat!("As [`", stringify!($make), "`](Self::", stringify!($make), "), through an `Arc`: recorded")]
             /// now, as a trylock.
             ///
@@ -118,6 +119,7 @@ macro_rules! arc_guard {
                 let guard = unsafe { self.$make(state) };
                 $arc::adopt(self, guard)
             }
+            )?
         }
 
         #[doc = concat!("A ", $what, " guard of a [`", stringify!($lock), "`] held through an `Arc`, with no")]

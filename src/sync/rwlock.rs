@@ -765,6 +765,12 @@ macro_rules! rwlock {
             }
         }
 
+        impl<T: ?Sized + fmt::Display> fmt::Display for $upg_guard<'_, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&**self, f)
+            }
+        }
+
         impl<'a, T: ?Sized> $upg_guard<'a, T> {
             /// The lock this guard holds.
             pub fn rwlock(s: &Self) -> &'a $lock<T> {

@@ -199,7 +199,6 @@ macro_rules! mutex {
             try_lock_arc = try_lock,
             try_lock_arc_for = try_lock_for,
             try_lock_arc_until = try_lock_until,
-            make_arc_guard_unchecked = make_guard_unchecked(<$raw as lock_api::RawMutex>::Guard),
         }
 
         #[cfg(feature = "arc_lock")]
