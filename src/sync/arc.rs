@@ -252,19 +252,7 @@ macro_rules! arc_guard {
             }
         }
 
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized + std::fmt::Debug> std::fmt::Debug for $arc<T> {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                std::fmt::Debug::fmt(&**self, f)
-            }
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized + std::fmt::Display> std::fmt::Display for $arc<T> {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                std::fmt::Display::fmt(&**self, f)
-            }
-        }
+        crate::sync::guard::fmt_via_deref!(#[cfg(feature = "arc_lock")] $arc<T>);
     };
 }
 

@@ -3,6 +3,7 @@
 
 pub(crate) mod arc;
 pub(crate) mod condvar;
+pub(crate) mod guard;
 pub(crate) mod mapped;
 pub(crate) mod mutex;
 pub(crate) mod once;

@@ -11,6 +11,7 @@ use crate::class::LockClass;
 use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
 use crate::sync::arc::arc_guard;
+use crate::sync::guard::fmt_via_deref;
 use crate::sync::mapped::{Mapped, MappedFairMutexGuard, MappedMutexGuard};
 use crate::sync::serde::serde_lock;
 
@@ -483,17 +484,7 @@ macro_rules! mutex {
             }
         }
 
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
-
-        impl<T: ?Sized + fmt::Display> fmt::Display for $guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&**self, f)
-            }
-        }
+        fmt_via_deref!($guard<'_, T>);
     };
 }
 

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use crate::class::LockClass;
 use crate::engine::{self, Flags};
 use crate::map::{LockMap, Mode};
+use crate::sync::guard::fmt_via_deref;
 use crate::sync::serde::serde_lock;
 
 type Inner<T> = lock_api::ReentrantMutex<parking_lot::RawMutex, parking_lot::RawThreadId, T>;
@@ -441,17 +442,7 @@ impl<T: ?Sized> Drop for ReentrantMutexGuard<'_, T> {
     }
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<T: ?Sized + fmt::Display> fmt::Display for ReentrantMutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
+fmt_via_deref!(ReentrantMutexGuard<'_, T>);
 
 /// A guard for a part of the data of a [`ReentrantMutex`], from
 /// [`ReentrantMutexGuard::map`].
@@ -475,17 +466,7 @@ impl<U: ?Sized> Drop for MappedReentrantMutexGuard<'_, U> {
     }
 }
 
-impl<U: ?Sized + fmt::Debug> fmt::Debug for MappedReentrantMutexGuard<'_, U> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<U: ?Sized + fmt::Display> fmt::Display for MappedReentrantMutexGuard<'_, U> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
+fmt_via_deref!(MappedReentrantMutexGuard<'_, U>);
 
 impl<'a, U: ?Sized> MappedReentrantMutexGuard<'a, U> {
     fn into_parts(self) -> (&'a Reentry, InnerMapped<'a, U>) {

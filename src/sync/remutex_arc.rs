@@ -5,12 +5,12 @@
 //! borrowed guard is. Only the locks' public API is used: the file is
 //! compiled in both builds (the compiled-out one includes it).
 
-use std::fmt;
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::sync::guard::fmt_via_deref;
 use crate::sync::{ReentrantMutex, ReentrantMutexGuard};
 
 impl<T: ?Sized> ReentrantMutex<T> {
@@ -164,14 +164,4 @@ impl<T: ?Sized> Deref for ArcReentrantMutexGuard<T> {
     }
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for ArcReentrantMutexGuard<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<T: ?Sized + fmt::Display> fmt::Display for ArcReentrantMutexGuard<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
+fmt_via_deref!(ArcReentrantMutexGuard<T>);

@@ -23,6 +23,7 @@ use crate::class::LockClass;
 use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
 use crate::sync::arc::arc_rwlock;
+use crate::sync::guard::fmt_via_deref;
 use crate::sync::mapped::{
     Mapped, MappedRecursiveRwLockReadGuard, MappedRecursiveRwLockWriteGuard, MappedRwLockReadGuard,
     MappedRwLockWriteGuard,
@@ -759,17 +760,7 @@ macro_rules! rwlock {
             }
         }
 
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $upg_guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
-
-        impl<T: ?Sized + fmt::Display> fmt::Display for $upg_guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&**self, f)
-            }
-        }
+        fmt_via_deref!($upg_guard<'_, T>);
 
         impl<'a, T: ?Sized> $upg_guard<'a, T> {
             /// The lock this guard holds.
@@ -814,17 +805,7 @@ macro_rules! rwlock {
             }
         }
 
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
-
-        impl<T: ?Sized + fmt::Display> fmt::Display for $guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&**self, f)
-            }
-        }
+        fmt_via_deref!($guard<'_, T>);
 
         impl<T: ?Sized> Deref for $guard<'_, T> {
             type Target = T;

@@ -16,6 +16,9 @@
 #[path = "../../sync/arc.rs"]
 pub(crate) mod arc;
 pub(crate) mod condvar;
+/// `Debug`/`Display` of the guards: the checked build's macro.
+#[path = "../../sync/guard.rs"]
+pub(crate) mod guard;
 pub(crate) mod mapped;
 pub(crate) mod mutex;
 /// One-time initialisation: the checked build's wrappers, compiled against

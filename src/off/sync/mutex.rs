@@ -13,6 +13,7 @@ use crate::map::LockMap;
 #[cfg(feature = "arc_lock")]
 use crate::sync::arc::Recorded;
 use crate::sync::arc::arc_guard;
+use crate::sync::guard::fmt_via_deref;
 use crate::sync::serde::serde_lock;
 
 /// Generates the compiled-out mutex type `$lock` over the raw mutex `$raw`,
@@ -363,17 +364,7 @@ macro_rules! mutex {
             }
         }
 
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
-
-        impl<T: ?Sized + fmt::Display> fmt::Display for $guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&**self, f)
-            }
-        }
+        fmt_via_deref!($guard<'_, T>);
     };
 }
 

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::class::LockClass;
 use crate::map::LockMap;
+use crate::sync::guard::fmt_via_deref;
 use crate::sync::serde::serde_lock;
 
 type Inner<T> = parking_lot::ReentrantMutex<T>;
@@ -281,17 +282,7 @@ impl<T: ?Sized> Deref for ReentrantMutexGuard<'_, T> {
     }
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<T: ?Sized + fmt::Display> fmt::Display for ReentrantMutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
+fmt_via_deref!(ReentrantMutexGuard<'_, T>);
 
 /// A guard for a part of the data of a [`ReentrantMutex`]: parking_lot's
 /// mapped guard, transparently.
@@ -352,14 +343,4 @@ impl<U: ?Sized> Deref for MappedReentrantMutexGuard<'_, U> {
     }
 }
 
-impl<U: ?Sized + fmt::Debug> fmt::Debug for MappedReentrantMutexGuard<'_, U> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<U: ?Sized + fmt::Display> fmt::Display for MappedReentrantMutexGuard<'_, U> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
+fmt_via_deref!(MappedReentrantMutexGuard<'_, U>);

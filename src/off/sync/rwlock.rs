@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 #[cfg(feature = "arc_lock")]
 use crate::sync::arc::Recorded;
 use crate::sync::arc::arc_rwlock;
+use crate::sync::guard::fmt_via_deref;
 use crate::sync::mapped::Mapped;
 use crate::sync::serde::serde_lock;
 
@@ -464,17 +465,7 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
 /// The methods every guard of this lock has, and its `Arc` guard's plumbing.
 macro_rules! guard_impls {
     ($guard:ident, $inner:ident, $make:ident) => {
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
-
-        impl<T: ?Sized + fmt::Display> fmt::Display for $guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&**self, f)
-            }
-        }
+        fmt_via_deref!($guard<'_, T>);
 
         impl<'a, T: ?Sized> $guard<'a, T> {
             /// The lock this guard holds.
