@@ -13,6 +13,7 @@ pub(crate) mod remutex_arc;
 pub(crate) mod rwlock;
 pub(crate) mod seqcount;
 pub(crate) mod serde;
+pub(crate) mod shell;
 
 pub use condvar::{Condvar, WaitTimeoutResult};
 pub use mapped::{

@@ -2,18 +2,17 @@
 //! `parking_lot::FairMutex` with lock-dependency checking. Both are generated
 //! from one body by the `mutex!` macro below; the checker treats them alike.
 
-use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
-use crate::class::LockClass;
 use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
 use crate::sync::arc::arc_guard;
 use crate::sync::guard::fmt_via_deref;
 use crate::sync::mapped::{Mapped, MappedFairMutexGuard, MappedMutexGuard};
 use crate::sync::serde::serde_lock;
+use crate::sync::shell::lock_shell;
 
 /// Generates a checked mutex type `$lock` over the raw mutex `$raw`, with its
 /// guard `$guard` and mapped guard `$mapped`.
@@ -26,51 +25,12 @@ macro_rules! mutex {
         arc_guard: $arc:ident,
         raw: $raw:ty,
     ) => {
-        $(#[$doc])*
-        pub struct $lock<T: ?Sized> {
-            map: LockMap,
-            inner: lock_api::Mutex<$raw, T>,
-        }
-
-        impl<T> $lock<T> {
-            /// A new unlocked mutex whose class is the caller's source location.
-            #[track_caller]
-            pub const fn new(value: T) -> $lock<T> {
-                $lock {
-                    map: LockMap::at_caller_for::<Self>(),
-                    inner: lock_api::Mutex::new(value),
-                }
-            }
-
-            /// As `new`, for constructors that run at run time (`Default`,
-            /// `From`): a lock built inside the standard library
-            /// (`Arc::default`, `Box::default`) gets the user's construction
-            /// site as its class (see `docs/semantics.md`).
-            #[track_caller]
-            pub(crate) fn new_runtime(value: T) -> $lock<T> {
-                $lock {
-                    map: LockMap::at_runtime_caller_for::<Self>(),
-                    inner: lock_api::Mutex::new(value),
-                }
-            }
-
-            /// A new unlocked mutex in the named class `class`.
-            #[track_caller]
-            pub const fn with_class(value: T, class: &'static LockClass) -> $lock<T> {
-                $lock {
-                    map: LockMap::with_class(class),
-                    inner: lock_api::Mutex::new(value),
-                }
-            }
-
-            /// Consumes the mutex, returning the data. Dropping a mutex this
-            /// thread still holds (after `mem::forget` of a guard) reports
-            /// *held lock freed*.
-            pub fn into_inner(self) -> T {
-                let $lock { map, inner } = self;
-                drop(map);
-                inner.into_inner()
-            }
+        lock_shell! {
+            $(#[$doc])*
+            lock: $lock,
+            inner: Mutex,
+            raw: $raw,
+            what: "mutex",
         }
 
         impl<T: ?Sized> $lock<T> {
@@ -178,45 +138,6 @@ macro_rules! mutex {
                 self.tried(inner, Location::caller())
             }
 
-            /// Mutable access without locking (the borrow checker proves exclusivity).
-            pub fn get_mut(&mut self) -> &mut T {
-                self.inner.get_mut()
-            }
-
-            /// Is the mutex currently locked (by any thread)?
-            pub fn is_locked(&self) -> bool {
-                self.inner.is_locked()
-            }
-
-            /// Does the current thread hold this mutex (as the checker sees it)?
-            pub fn is_held(&self) -> bool {
-                self.map.is_held()
-            }
-
-            /// The checker's handle for this lock, e.g. to name it as a nest lock.
-            pub const fn lock_map(&self) -> &LockMap {
-                &self.map
-            }
-
-            /// A raw pointer to the data (parking_lot's `data_ptr`). Accesses
-            /// through it are not seen by the checker.
-            pub const fn data_ptr(&self) -> *mut T {
-                self.inner.data_ptr()
-            }
-
-            /// The raw mutex underneath (parking_lot's `raw`). Locking or
-            /// unlocking it directly bypasses the checker entirely (use
-            /// [`make_guard_unchecked`](Self::make_guard_unchecked) or
-            /// [`LockMap`] events to tell it).
-            ///
-            /// # Safety
-            /// As parking_lot's `raw`: operations on the raw lock must keep
-            /// every live guard and reference to the data valid.
-            pub unsafe fn raw(&self) -> &$raw {
-                // SAFETY: forwarded; the caller upholds `raw`'s contract.
-                unsafe { self.inner.raw() }
-            }
-
             /// Forcibly unlocks a mutex whose guard was forgotten (parking_lot's
             /// `force_unlock`), and tells the checker: this thread's entry for
             /// the mutex is released, as when the guard drops. This is the sound
@@ -266,29 +187,6 @@ macro_rules! mutex {
             fn deref_mut(&mut self) -> &mut T {
                 // SAFETY: the guard holds the lock exclusively and is borrowed mutably.
                 unsafe { &mut *self.lock.data_ptr() }
-            }
-        }
-
-        impl<T: Default> Default for $lock<T> {
-            #[track_caller]
-            fn default() -> Self {
-                $lock::new_runtime(T::default())
-            }
-        }
-
-        impl<T> From<T> for $lock<T> {
-            #[track_caller]
-            fn from(value: T) -> Self {
-                $lock::new_runtime(value)
-            }
-        }
-
-        /// Prints exactly what parking_lot prints (`Mutex { data: [0, 10] }`,
-        /// or `Mutex { data: <locked> }` while locked); the probe is a raw
-        /// trylock the checker does not see.
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $lock<T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&self.inner, f)
             }
         }
 
@@ -489,7 +387,7 @@ macro_rules! mutex {
 }
 
 mutex! {
-    /// A mutual-exclusion lock: `parking_lot::Mutex` plus a [`LockMap`].
+    /// A mutual-exclusion lock: `parking_lot::Mutex` plus a [`LockMap`](crate::LockMap).
     ///
     /// Same methods and guard behaviour as `parking_lot::Mutex`. Each
     /// blocking acquisition is validated *before* it blocks (so the report is
@@ -498,7 +396,7 @@ mutex! {
     /// lock.
     ///
     /// The lock's class is the source location of [`Mutex::new`]'s caller, or
-    /// a named [`LockClass`] with [`Mutex::with_class`].
+    /// a named [`LockClass`](crate::LockClass) with [`Mutex::with_class`].
     ///
     /// ```
     /// use lockdep::Mutex;
@@ -514,7 +412,7 @@ mutex! {
 }
 
 mutex! {
-    /// An always-fair mutex: `parking_lot::FairMutex` plus a [`LockMap`],
+    /// An always-fair mutex: `parking_lot::FairMutex` plus a [`LockMap`](crate::LockMap),
     /// checked exactly like [`Mutex`].
     ///
     /// ```

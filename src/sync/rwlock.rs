@@ -14,14 +14,12 @@
 //! Both are generated from one body by the `rwlock!` macro below; they differ
 //! only in the lock underneath and in the mode of `read`.
 
-use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
-use crate::class::LockClass;
 use crate::engine::{self, Flags, Recorded};
-use crate::map::{LockMap, Mode};
+use crate::map::Mode;
 use crate::sync::arc::arc_rwlock;
 use crate::sync::guard::fmt_via_deref;
 use crate::sync::mapped::{
@@ -29,6 +27,7 @@ use crate::sync::mapped::{
     MappedRwLockWriteGuard,
 };
 use crate::sync::serde::serde_lock;
+use crate::sync::shell::lock_shell;
 
 /// The kernel's name for a reader-writer semaphore: the same type as [`RwLock`].
 pub type RwSem<T> = RwLock<T>;
@@ -51,49 +50,12 @@ macro_rules! rwlock {
         read_mode: $read_mode:expr,
         read_doc: $read_doc:literal,
     ) => {
-        $(#[$doc])*
-        pub struct $lock<T: ?Sized> {
-            map: LockMap,
-            inner: lock_api::RwLock<$raw, T>,
-        }
-
-        impl<T> $lock<T> {
-            /// A new unlocked lock whose class is the caller's source location.
-            #[track_caller]
-            pub const fn new(value: T) -> $lock<T> {
-                $lock {
-                    map: LockMap::at_caller_for::<Self>(),
-                    inner: lock_api::RwLock::new(value),
-                }
-            }
-
-            /// As `new`, for constructors that run at run time (`Default`,
-            /// `From`): a lock built inside the standard library
-            /// (`Arc::default`, `Box::default`) gets the user's construction
-            /// site as its class (see `docs/semantics.md`).
-            #[track_caller]
-            pub(crate) fn new_runtime(value: T) -> $lock<T> {
-                $lock {
-                    map: LockMap::at_runtime_caller_for::<Self>(),
-                    inner: lock_api::RwLock::new(value),
-                }
-            }
-
-            /// A new unlocked lock in the named class `class`.
-            #[track_caller]
-            pub const fn with_class(value: T, class: &'static LockClass) -> $lock<T> {
-                $lock {
-                    map: LockMap::with_class(class),
-                    inner: lock_api::RwLock::new(value),
-                }
-            }
-
-            /// Consumes the lock, returning the data.
-            pub fn into_inner(self) -> T {
-                let $lock { map, inner } = self;
-                drop(map);
-                inner.into_inner()
-            }
+        lock_shell! {
+            $(#[$doc])*
+            lock: $lock,
+            inner: RwLock,
+            raw: $raw,
+            what: "lock",
         }
 
         impl<T: ?Sized> $lock<T> {
@@ -328,46 +290,9 @@ macro_rules! rwlock {
                 self.upgradable_tried(inner, Location::caller())
             }
 
-            /// Mutable access without locking.
-            pub fn get_mut(&mut self) -> &mut T {
-                self.inner.get_mut()
-            }
-
-            /// Is the lock held by any thread, in any mode?
-            pub fn is_locked(&self) -> bool {
-                self.inner.is_locked()
-            }
-
             /// Is the lock held exclusively by any thread?
             pub fn is_locked_exclusive(&self) -> bool {
                 self.inner.is_locked_exclusive()
-            }
-
-            /// Does the current thread hold this lock (as the checker sees it)?
-            pub fn is_held(&self) -> bool {
-                self.map.is_held()
-            }
-
-            /// The checker's handle for this lock.
-            pub const fn lock_map(&self) -> &LockMap {
-                &self.map
-            }
-
-            /// A raw pointer to the data (parking_lot's `data_ptr`). Accesses
-            /// through it are not seen by the checker.
-            pub const fn data_ptr(&self) -> *mut T {
-                self.inner.data_ptr()
-            }
-
-            /// The raw lock underneath (parking_lot's `raw`). Locking or
-            /// unlocking it directly bypasses the checker entirely.
-            ///
-            /// # Safety
-            /// As parking_lot's `raw`: operations on the raw lock must keep
-            /// every live guard and reference to the data valid.
-            pub unsafe fn raw(&self) -> &$raw {
-                // SAFETY: forwarded; the caller upholds `raw`'s contract.
-                unsafe { self.inner.raw() }
             }
 
             /// Forcibly unlocks a read lock whose guard was forgotten
@@ -423,29 +348,6 @@ macro_rules! rwlock {
         }
 
         serde_lock!($lock, read);
-
-        impl<T: Default> Default for $lock<T> {
-            #[track_caller]
-            fn default() -> Self {
-                $lock::new_runtime(T::default())
-            }
-        }
-
-        impl<T> From<T> for $lock<T> {
-            #[track_caller]
-            fn from(value: T) -> Self {
-                $lock::new_runtime(value)
-            }
-        }
-
-        /// Prints exactly what parking_lot prints (`RwLock { data: .. }`, or
-        /// `RwLock { data: <locked> }` while write-locked); the probe is a raw
-        /// trylock the checker does not see.
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $lock<T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&self.inner, f)
-            }
-        }
 
         #[doc = concat!("Shared guard of a [`", stringify!($lock), "`].")]
         #[must_use = "if unused the RwLock will immediately unlock"]
@@ -948,7 +850,7 @@ macro_rules! rwlock {
 
 rwlock! {
     /// A reader-writer lock: `parking_lot::RwLock` (task-fair: a waiting
-    /// writer blocks new readers) plus a [`LockMap`]. [`read`](RwLock::read)
+    /// writer blocks new readers) plus a [`LockMap`](crate::LockMap). [`read`](RwLock::read)
     /// is a non-recursive read to the checker.
     ///
     /// ```
@@ -973,7 +875,7 @@ rwlock! {
 
 rwlock! {
     /// A reader-preferring reader-writer lock: `parking_lot::RecursiveRwLock`
-    /// plus a [`LockMap`]. [`read`](RecursiveRwLock::read) is a recursive read
+    /// plus a [`LockMap`](crate::LockMap). [`read`](RecursiveRwLock::read) is a recursive read
     /// to the checker (the kernel's rwlock `read_lock`): it waits only for a
     /// writer that holds the lock, so a thread may take it while holding a
     /// read of the same class.
