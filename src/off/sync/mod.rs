@@ -36,6 +36,7 @@ pub(crate) mod rwlock;
 /// The `serde` impls: the checked build's macro.
 #[path = "../../sync/serde.rs"]
 pub(crate) mod serde;
+pub(crate) mod shell;
 
 /// The raw lock of [`RwLock`].
 type RwRaw = parking_lot::RawRwLock;

@@ -3,18 +3,17 @@
 //! are generated from one body by the `mutex!` macro below, as in the checked
 //! build.
 
-use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
 use super::mapped::{Mapped, MappedFairMutexGuard, MappedMutexGuard};
-use crate::class::LockClass;
 use crate::map::LockMap;
 #[cfg(feature = "arc_lock")]
 use crate::sync::arc::Recorded;
 use crate::sync::arc::arc_guard;
 use crate::sync::guard::fmt_via_deref;
 use crate::sync::serde::serde_lock;
+use crate::sync::shell::lock_shell;
 
 /// Generates the compiled-out mutex type `$lock` over the raw mutex `$raw`,
 /// with its guard `$guard`, mapped guard `$mapped` and `Arc` guard `$arc`.
@@ -27,35 +26,12 @@ macro_rules! mutex {
         arc_guard: $arc:ident,
         raw: $raw:ty,
     ) => {
-        $(#[$doc])*
-        #[repr(transparent)]
-        pub struct $lock<T: ?Sized> {
-            inner: lock_api::Mutex<$raw, T>,
-        }
-
-        impl<T> $lock<T> {
-            /// A new unlocked mutex.
-            #[track_caller]
-            #[inline(always)]
-            pub const fn new(value: T) -> $lock<T> {
-                $lock {
-                    inner: lock_api::Mutex::new(value),
-                }
-            }
-
-            /// A new unlocked mutex (the class is not kept).
-            #[track_caller]
-            #[inline(always)]
-            pub const fn with_class(value: T, class: &'static LockClass) -> $lock<T> {
-                let _ = class;
-                $lock::new(value)
-            }
-
-            /// Consumes the mutex, returning the data.
-            #[inline(always)]
-            pub fn into_inner(self) -> T {
-                self.inner.into_inner()
-            }
+        lock_shell! {
+            $(#[$doc])*
+            lock: $lock,
+            inner: Mutex,
+            raw: $raw,
+            what: "mutex",
         }
 
         impl<T: ?Sized> $lock<T> {
@@ -119,50 +95,6 @@ macro_rules! mutex {
                 $guard(unsafe { self.inner.make_guard_unchecked(guard) })
             }
 
-            /// Mutable access without locking (the borrow checker proves exclusivity).
-            #[inline(always)]
-            pub fn get_mut(&mut self) -> &mut T {
-                self.inner.get_mut()
-            }
-
-            /// Is the mutex currently locked (by any thread)?
-            #[inline(always)]
-            pub fn is_locked(&self) -> bool {
-                self.inner.is_locked()
-            }
-
-            /// With checking compiled out there is no held-lock stack: this
-            /// answers [`is_locked`](Self::is_locked), which is `true` whenever
-            /// this thread holds the mutex (so `debug_assert!(m.is_held())`
-            /// still holds), and also when another thread does.
-            #[inline(always)]
-            pub fn is_held(&self) -> bool {
-                self.inner.is_locked()
-            }
-
-            /// The checker's handle for this lock: a zero-sized [`LockMap`] that does nothing.
-            #[inline(always)]
-            pub const fn lock_map(&self) -> &LockMap {
-                &crate::map::NONE
-            }
-
-            /// A raw pointer to the data (parking_lot's `data_ptr`).
-            #[inline(always)]
-            pub const fn data_ptr(&self) -> *mut T {
-                self.inner.data_ptr()
-            }
-
-            /// The raw mutex underneath (parking_lot's `raw`).
-            ///
-            /// # Safety
-            /// As parking_lot's `raw`: operations on the raw lock must keep
-            /// every live guard and reference to the data valid.
-            #[inline(always)]
-            pub unsafe fn raw(&self) -> &$raw {
-                // SAFETY: forwarded; the caller upholds `raw`'s contract.
-                unsafe { self.inner.raw() }
-            }
-
             /// Forcibly unlocks a mutex whose guard was forgotten (parking_lot's
             /// `force_unlock`).
             ///
@@ -208,29 +140,6 @@ macro_rules! mutex {
             fn deref_mut(&mut self) -> &mut T {
                 // SAFETY: the guard holds the lock exclusively and is borrowed mutably.
                 unsafe { &mut *self.lock.data_ptr() }
-            }
-        }
-
-        impl<T: Default> Default for $lock<T> {
-            #[track_caller]
-            #[inline(always)]
-            fn default() -> Self {
-                $lock::new(T::default())
-            }
-        }
-
-        impl<T> From<T> for $lock<T> {
-            #[track_caller]
-            #[inline(always)]
-            fn from(value: T) -> Self {
-                $lock::new(value)
-            }
-        }
-
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $lock<T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                // Exactly what the raw lock prints, as in the checked build.
-                fmt::Debug::fmt(&self.inner, f)
             }
         }
 

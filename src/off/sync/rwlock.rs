@@ -6,7 +6,6 @@
 //! `RwLock` (parking_lot's task-fair `RawRwLock`) and, in
 //! `recursive_rwlock`, as `RecursiveRwLock` (`RawRwLockRecursive`).
 
-use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
@@ -16,56 +15,32 @@ use crate::sync::arc::arc_rwlock;
 use crate::sync::guard::fmt_via_deref;
 use crate::sync::mapped::Mapped;
 use crate::sync::serde::serde_lock;
+use crate::sync::shell::lock_shell;
 
 /// The raw lock underneath (see the module documentation).
 type Raw = super::RwRaw;
 type MappedRwLockReadGuard<'a, U> = Mapped<'a, lock_api::MappedRwLockReadGuard<'a, Raw, U>>;
 type MappedRwLockWriteGuard<'a, U> = Mapped<'a, lock_api::MappedRwLockWriteGuard<'a, Raw, U>>;
-use crate::class::LockClass;
-use crate::map::LockMap;
 
-/// A reader-writer lock: `parking_lot::RwLock`, with the API of the
-/// checked build and nothing recorded.
-///
-/// ```
-/// use lockdep::RwLock;
-/// let l = RwLock::new(vec![1]);
-/// l.write().push(2);
-/// assert_eq!(l.read().len(), 2);
-/// ```
-#[repr(transparent)]
-pub struct RwLock<T: ?Sized> {
-    inner: lock_api::RwLock<Raw, T>,
+lock_shell! {
+    /// A reader-writer lock: parking_lot's `RwLock` (or `RecursiveRwLock`),
+    /// with the API of the checked build and nothing recorded.
+    ///
+    /// ```
+    /// use lockdep::RwLock;
+    /// let l = RwLock::new(vec![1]);
+    /// l.write().push(2);
+    /// assert_eq!(l.read().len(), 2);
+    /// ```
+    lock: RwLock,
+    inner: RwLock,
+    raw: Raw,
+    what: "lock",
 }
 
 /// The kernel's name for a reader-writer semaphore: the same type as [`RwLock`].
 #[allow(dead_code)] // re-exported for `RwLock` only
 pub type RwSem<T> = RwLock<T>;
-
-impl<T> RwLock<T> {
-    /// A new unlocked lock.
-    #[track_caller]
-    #[inline(always)]
-    pub const fn new(value: T) -> RwLock<T> {
-        RwLock {
-            inner: lock_api::RwLock::new(value),
-        }
-    }
-
-    /// A new unlocked lock (the class is not kept).
-    #[track_caller]
-    #[inline(always)]
-    pub const fn with_class(value: T, class: &'static LockClass) -> RwLock<T> {
-        let _ = class;
-        RwLock::new(value)
-    }
-
-    /// Consumes the lock, returning the data.
-    #[inline(always)]
-    pub fn into_inner(self) -> T {
-        self.inner.into_inner()
-    }
-}
 
 impl<T: ?Sized> RwLock<T> {
     /// Shared read.
@@ -224,22 +199,6 @@ impl<T: ?Sized> RwLock<T> {
         RwLockUpgradableReadGuard(unsafe { self.inner.make_upgradable_guard_unchecked(guard) })
     }
 
-    /// A raw pointer to the data (parking_lot's `data_ptr`).
-    #[inline(always)]
-    pub const fn data_ptr(&self) -> *mut T {
-        self.inner.data_ptr()
-    }
-
-    /// The raw lock underneath (parking_lot's `raw`).
-    ///
-    /// # Safety
-    /// As parking_lot's `raw`.
-    #[inline(always)]
-    pub unsafe fn raw(&self) -> &Raw {
-        // SAFETY: forwarded; the caller upholds `raw`'s contract.
-        unsafe { self.inner.raw() }
-    }
-
     /// Forcibly unlocks a read lock whose guard was forgotten.
     ///
     /// # Safety
@@ -287,36 +246,10 @@ impl<T: ?Sized> RwLock<T> {
         unsafe { self.inner.force_unlock_write_fair(guard) }
     }
 
-    /// Mutable access without locking.
-    #[inline(always)]
-    pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
-    }
-
-    /// Is the lock held by any thread, in any mode?
-    #[inline(always)]
-    pub fn is_locked(&self) -> bool {
-        self.inner.is_locked()
-    }
-
     /// Is the lock held exclusively by any thread?
     #[inline(always)]
     pub fn is_locked_exclusive(&self) -> bool {
         self.inner.is_locked_exclusive()
-    }
-
-    /// With checking compiled out there is no held-lock stack: this answers
-    /// [`is_locked`](Self::is_locked), `true` whenever this thread holds the
-    /// lock in any mode (and also when another thread does).
-    #[inline(always)]
-    pub fn is_held(&self) -> bool {
-        self.inner.is_locked()
-    }
-
-    /// The checker's handle for this lock: a zero-sized [`LockMap`] that does nothing.
-    #[inline(always)]
-    pub const fn lock_map(&self) -> &LockMap {
-        &crate::map::NONE
     }
 }
 
@@ -331,29 +264,6 @@ arc_rwlock! {
     arc_write: ArcRwLockWriteGuard,
     arc_upgradable: ArcRwLockUpgradableReadGuard,
     raw: Raw,
-}
-
-impl<T: Default> Default for RwLock<T> {
-    #[track_caller]
-    #[inline(always)]
-    fn default() -> Self {
-        RwLock::new(T::default())
-    }
-}
-
-impl<T> From<T> for RwLock<T> {
-    #[track_caller]
-    #[inline(always)]
-    fn from(value: T) -> Self {
-        RwLock::new(value)
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Exactly what the raw lock prints, as in the checked build.
-        fmt::Debug::fmt(&self.inner, f)
-    }
 }
 
 /// Shared guard of a [`RwLock`]: parking_lot's guard, transparently.
