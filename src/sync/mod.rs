@@ -2,6 +2,7 @@
 //! [`LockMap`](crate::LockMap) and the engine's entry points.
 
 pub(crate) mod arc;
+pub(crate) mod borrowed;
 pub(crate) mod condvar;
 pub(crate) mod guard;
 pub(crate) mod mapped;

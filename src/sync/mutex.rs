@@ -2,14 +2,14 @@
 //! `parking_lot::FairMutex` with lock-dependency checking. Both are generated
 //! from one body by the `mutex!` macro below; the checker treats them alike.
 
-use std::ops::{Deref, DerefMut};
+use std::ops::DerefMut;
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
 use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
 use crate::sync::arc::arc_guard;
-use crate::sync::guard::fmt_via_deref;
+use crate::sync::borrowed::borrowed_guard;
 use crate::sync::mapped::{Mapped, MappedFairMutexGuard, MappedMutexGuard};
 use crate::sync::serde::serde_lock;
 use crate::sync::shell::lock_shell;
@@ -190,183 +190,31 @@ macro_rules! mutex {
             }
         }
 
-        #[doc = concat!("RAII guard of a [`", stringify!($lock), "`]; the lock is released (and the")]
-        /// checker told) when it drops. `!Send` (the held-lock stack is per
-        /// thread), unless the `send_guard` feature is on: see `docs/migrating.md`.
-        #[must_use = "if unused the Mutex will immediately unlock"]
-        #[clippy::has_significant_drop]
-        pub struct $guard<'a, T: ?Sized> {
-            lock: &'a $lock<T>,
-            inner: lock_api::MutexGuard<'a, $raw, T>,
-            recorded: Recorded,
-            /// How it was acquired, to re-acquire it the same way after a wait.
-            subclass: u8,
+        borrowed_guard! {
+            #[doc = concat!("RAII guard of a [`", stringify!($lock), "`]; the lock is released (and the")]
+            /// checker told) when it drops. `!Send` (the held-lock stack is per
+            /// thread), unless the `send_guard` feature is on: see `docs/migrating.md`.
+            #[must_use = "if unused the Mutex will immediately unlock"]
+            guard: $guard,
+            lock: $lock,
+            inner: MutexGuard,
+            raw: $raw,
+            mapped: $mapped,
+            mode: Mode::Exclusive,
             nest: Option<&'a LockMap>,
+            accessor: mutex,
+            make: make_guard_unchecked,
+            access: [mut],
         }
 
         impl<'a, T: ?Sized> $guard<'a, T> {
-            /// The mutex this guard holds.
-            pub fn mutex(s: &Self) -> &'a $lock<T> {
-                s.lock
-            }
-
-            /// A guard for a part of the locked data (parking_lot's `map`). The
-            /// mutex stays held, and on the held-lock stack, until the mapped
-            /// guard drops.
-            pub fn map<U: ?Sized, F>(s: Self, f: F) -> $mapped<'a, U>
-            where
-                F: FnOnce(&mut T) -> &mut U,
-            {
-                let (lock, inner, recorded) = s.into_parts();
-                Mapped::new(lock_api::MutexGuard::map(inner, f), &lock.map, recorded)
-            }
-
-            /// As [`map`](Self::map) if `f` returns `Some`; otherwise gives the guard back.
-            pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<$mapped<'a, U>, Self>
-            where
-                F: FnOnce(&mut T) -> Option<&mut U>,
-            {
-                let (subclass, nest) = (s.subclass, s.nest);
-                let (lock, inner, recorded) = s.into_parts();
-                match lock_api::MutexGuard::try_map(inner, f) {
-                    Ok(mapped) => Ok(Mapped::new(mapped, &lock.map, recorded)),
-                    Err(inner) => Err($guard { lock, inner, recorded, subclass, nest }),
-                }
-            }
-
-            /// As [`map`](Self::map) if `f` returns `Ok`; otherwise gives the
-            /// guard back with the error.
-            pub fn try_map_or_err<U: ?Sized, F, E>(s: Self, f: F) -> Result<$mapped<'a, U>, (Self, E)>
-            where
-                F: FnOnce(&mut T) -> Result<&mut U, E>,
-            {
-                let (subclass, nest) = (s.subclass, s.nest);
-                let (lock, inner, recorded) = s.into_parts();
-                match lock_api::MutexGuard::try_map_or_err(inner, f) {
-                    Ok(mapped) => Ok(Mapped::new(mapped, &lock.map, recorded)),
-                    Err((inner, e)) => Err(($guard { lock, inner, recorded, subclass, nest }, e)),
-                }
-            }
-
             /// Leaks the guard: the mutex stays locked forever and the data is
             /// borrowed for `'a` (parking_lot's `leak`). The checker keeps the
             /// mutex on this thread's held stack, which is the truth: the
             /// thread never releases it, and locking it again is reported.
             pub fn leak(s: Self) -> &'a mut T {
-                let (_, inner, _) = s.into_parts();
+                let (_, inner, _, _) = s.into_parts();
                 lock_api::MutexGuard::leak(inner)
-            }
-
-            /// Unlocks fairly (parking_lot's `unlock_fair`); the checker entry
-            /// is released first.
-            #[track_caller]
-            pub fn unlock_fair(mut s: Self) {
-                s.recorded.release(&s.lock.map);
-                let (_, inner, _) = s.into_parts();
-                lock_api::MutexGuard::unlock_fair(inner);
-            }
-
-            /// A guard for this thread's acquisition of `lock`, already held
-            /// and recorded as `recorded` (for an `Arc` guard).
-            ///
-            /// # Safety
-            /// The lock is held by this acquisition and only the returned
-            /// guard will release it.
-            #[cfg(feature = "arc_lock")]
-            unsafe fn adopted(lock: &'a $lock<T>, recorded: Recorded) -> Self {
-                // SAFETY: the caller's contract; the raw state is stateless.
-                let inner = unsafe { lock.inner.make_guard_unchecked(Default::default()) };
-                $guard { lock, inner, recorded, subclass: 0, nest: None }
-            }
-
-            /// This guard's record (for an `Arc` guard that lent it out).
-            #[cfg(feature = "arc_lock")]
-            #[inline(always)]
-            fn record(&self) -> Recorded {
-                self.recorded
-            }
-
-            /// Gives the guard up: the lock stays held and recorded.
-            #[cfg(feature = "arc_lock")]
-            fn detach(self) -> Recorded {
-                let (_, inner, recorded) = self.into_parts();
-                std::mem::forget(inner);
-                recorded
-            }
-
-            /// Takes the guard apart without releasing anything.
-            fn into_parts(self) -> (&'a $lock<T>, lock_api::MutexGuard<'a, $raw, T>, Recorded) {
-                let this = std::mem::ManuallyDrop::new(self);
-                // SAFETY: `this` is never used or dropped again, and `inner` is
-                // moved out exactly once; the other fields are `Copy`.
-                let inner = unsafe { std::ptr::read(&this.inner) };
-                (this.lock, inner, this.recorded)
-            }
-
-            /// Temporarily unlocks the mutex to run `f`, then locks it again
-            /// (with full validation, as a new acquisition in the same subclass
-            /// and with the same nest lock).
-            #[track_caller]
-            pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
-                let at = Location::caller();
-                Self::around(s, at, |g, f| lock_api::MutexGuard::unlocked(g, f), f)
-            }
-
-            /// As [`unlocked`](Self::unlocked), unlocking fairly.
-            #[track_caller]
-            pub fn unlocked_fair<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
-                let at = Location::caller();
-                Self::around(s, at, |g, f| lock_api::MutexGuard::unlocked_fair(g, f), f)
-            }
-
-            /// Lets a waiting thread take the mutex if there is one
-            /// (parking_lot's `bump`): to the checker a release and a validated
-            /// re-acquisition, as [`unlocked`](Self::unlocked) with nothing in
-            /// between.
-            #[track_caller]
-            pub fn bump(s: &mut Self) {
-                let at = Location::caller();
-                Self::around(
-                    s,
-                    at,
-                    |g, f| {
-                        lock_api::MutexGuard::bump(g);
-                        f()
-                    },
-                    || (),
-                )
-            }
-
-            fn around<U>(
-                s: &mut Self,
-                at: &'static Location<'static>,
-                how: impl FnOnce(&mut lock_api::MutexGuard<'a, $raw, T>, &mut dyn FnMut() -> U) -> U,
-                f: impl FnOnce() -> U,
-            ) -> U {
-                let map = &s.lock.map;
-                let (subclass, nest) = (s.subclass, s.nest);
-                s.recorded.release(map);
-                let recorded = &mut s.recorded;
-                let mut f = Some(f);
-                how(&mut s.inner, &mut || {
-                    let out = (f.take().expect("called once"))();
-                    *recorded = Recorded::new(engine::acquire(
-                        map,
-                        Mode::Exclusive,
-                        subclass,
-                        Flags::NONE,
-                        nest,
-                        at,
-                    ));
-                    out
-                })
-            }
-        }
-
-        impl<T: ?Sized> Deref for $guard<'_, T> {
-            type Target = T;
-            fn deref(&self) -> &T {
-                &self.inner
             }
         }
 
@@ -375,14 +223,6 @@ macro_rules! mutex {
                 &mut self.inner
             }
         }
-
-        impl<T: ?Sized> Drop for $guard<'_, T> {
-            fn drop(&mut self) {
-                self.recorded.release(&self.lock.map);
-            }
-        }
-
-        fmt_via_deref!($guard<'_, T>);
     };
 }
 

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use crate::engine::{self, Flags, Recorded};
 use crate::map::Mode;
 use crate::sync::arc::arc_rwlock;
+use crate::sync::borrowed::borrowed_guard;
 use crate::sync::guard::fmt_via_deref;
 use crate::sync::mapped::{
     Mapped, MappedRecursiveRwLockReadGuard, MappedRecursiveRwLockWriteGuard, MappedRwLockReadGuard,
@@ -74,6 +75,7 @@ macro_rules! rwlock {
                     inner: self.inner.read(),
                     recorded,
                     subclass,
+                    nest: (),
                 }
             }
 
@@ -92,6 +94,7 @@ macro_rules! rwlock {
                     inner: self.inner.write(),
                     recorded,
                     subclass,
+                    nest: (),
                 }
             }
 
@@ -213,6 +216,7 @@ macro_rules! rwlock {
                     inner,
                     recorded,
                     subclass: 0,
+                    nest: (),
                 }
             }
 
@@ -234,6 +238,7 @@ macro_rules! rwlock {
                     inner,
                     recorded,
                     subclass: 0,
+                    nest: (),
                 }
             }
 
@@ -349,24 +354,34 @@ macro_rules! rwlock {
 
         serde_lock!($lock, read);
 
-        #[doc = concat!("Shared guard of a [`", stringify!($lock), "`].")]
-        #[must_use = "if unused the RwLock will immediately unlock"]
-        #[clippy::has_significant_drop]
-        pub struct $read_guard<'a, T: ?Sized> {
-            lock: &'a $lock<T>,
-            inner: lock_api::RwLockReadGuard<'a, $raw, T>,
-            recorded: Recorded,
-            subclass: u8,
+        borrowed_guard! {
+            #[doc = concat!("Shared guard of a [`", stringify!($lock), "`].")]
+            #[must_use = "if unused the RwLock will immediately unlock"]
+            guard: $read_guard,
+            lock: $lock,
+            inner: RwLockReadGuard,
+            raw: $raw,
+            mapped: $mapped_read,
+            mode: $read_mode,
+            nest: (),
+            accessor: rwlock,
+            make: make_read_guard_unchecked,
+            access: [],
         }
 
-        #[doc = concat!("Exclusive guard of a [`", stringify!($lock), "`].")]
-        #[must_use = "if unused the RwLock will immediately unlock"]
-        #[clippy::has_significant_drop]
-        pub struct $write_guard<'a, T: ?Sized> {
-            lock: &'a $lock<T>,
-            inner: lock_api::RwLockWriteGuard<'a, $raw, T>,
-            recorded: Recorded,
-            subclass: u8,
+        borrowed_guard! {
+            #[doc = concat!("Exclusive guard of a [`", stringify!($lock), "`].")]
+            #[must_use = "if unused the RwLock will immediately unlock"]
+            guard: $write_guard,
+            lock: $lock,
+            inner: RwLockWriteGuard,
+            raw: $raw,
+            mapped: $mapped_write,
+            mode: Mode::Exclusive,
+            nest: (),
+            accessor: rwlock,
+            make: make_write_guard_unchecked,
+            access: [mut],
         }
 
         #[doc = concat!("Upgradable read guard of a [`", stringify!($lock), "`].")]
@@ -384,13 +399,14 @@ macro_rules! rwlock {
             /// between. It cannot block, so it is not validated; the held
             /// entry changes mode (to the mode of this lock's `read`).
             pub fn downgrade(s: Self) -> $read_guard<'a, T> {
-                let (lock, inner, recorded, subclass) = s.into_parts();
+                let (lock, inner, recorded, (subclass, nest)) = s.into_parts();
                 recorded.change_mode(&lock.map, $read_mode);
                 $read_guard {
                     lock,
                     inner: lock_api::RwLockWriteGuard::downgrade(inner),
                     recorded,
                     subclass,
+                    nest,
                 }
             }
 
@@ -463,6 +479,7 @@ macro_rules! rwlock {
                     inner: lock_api::RwLockUpgradableReadGuard::upgrade(inner),
                     recorded,
                     subclass: 0,
+                    nest: (),
                 }
             }
 
@@ -516,6 +533,7 @@ macro_rules! rwlock {
                     inner,
                     recorded,
                     subclass: 0,
+                    nest: (),
                 }
             }
 
@@ -599,6 +617,7 @@ macro_rules! rwlock {
                     inner: lock_api::RwLockUpgradableReadGuard::downgrade(inner),
                     recorded,
                     subclass: 0,
+                    nest: (),
                 }
             }
 
@@ -689,160 +708,10 @@ macro_rules! rwlock {
             raw: $raw,
         }
 
-        rwlock!(@guard $lock, $read_guard, RwLockReadGuard, $mapped_read, $raw, $read_mode, make_read_guard_unchecked);
-        rwlock!(@guard $lock, $write_guard, RwLockWriteGuard, $mapped_write, $raw, Mode::Exclusive, make_write_guard_unchecked, mut);
 
         impl<T: ?Sized> DerefMut for $write_guard<'_, T> {
             fn deref_mut(&mut self) -> &mut T {
                 &mut self.inner
-            }
-        }
-    };
-
-    // The methods common to the read and the write guard.
-    (@guard $lock:ident, $guard:ident, $inner:ident, $mapped:ident, $raw:ty, $mode:expr, $make:ident $(, $mut:tt)?) => {
-        impl<T: ?Sized> Drop for $guard<'_, T> {
-            fn drop(&mut self) {
-                self.recorded.release(&self.lock.map);
-            }
-        }
-
-        fmt_via_deref!($guard<'_, T>);
-
-        impl<T: ?Sized> Deref for $guard<'_, T> {
-            type Target = T;
-            fn deref(&self) -> &T {
-                &self.inner
-            }
-        }
-
-        impl<'a, T: ?Sized> $guard<'a, T> {
-            /// The lock this guard holds.
-            pub fn rwlock(s: &Self) -> &'a $lock<T> {
-                s.lock
-            }
-
-            /// A guard for a part of the locked data (parking_lot's `map`). The
-            /// lock stays held, and on the held-lock stack, until it drops.
-            pub fn map<U: ?Sized, F>(s: Self, f: F) -> $mapped<'a, U>
-            where
-                F: FnOnce(& $($mut)? T) -> & $($mut)? U,
-            {
-                let (lock, inner, recorded, _) = s.into_parts();
-                Mapped::new(lock_api::$inner::map(inner, f), &lock.map, recorded)
-            }
-
-            /// As `map` if `f` returns `Some`; otherwise gives the guard back.
-            pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<$mapped<'a, U>, Self>
-            where
-                F: FnOnce(& $($mut)? T) -> Option<& $($mut)? U>,
-            {
-                let (lock, inner, recorded, subclass) = s.into_parts();
-                match lock_api::$inner::try_map(inner, f) {
-                    Ok(mapped) => Ok(Mapped::new(mapped, &lock.map, recorded)),
-                    Err(inner) => Err($guard { lock, inner, recorded, subclass }),
-                }
-            }
-
-            /// As `map` if `f` returns `Ok`; otherwise gives the guard back with the error.
-            pub fn try_map_or_err<U: ?Sized, F, E>(s: Self, f: F) -> Result<$mapped<'a, U>, (Self, E)>
-            where
-                F: FnOnce(& $($mut)? T) -> Result<& $($mut)? U, E>,
-            {
-                let (lock, inner, recorded, subclass) = s.into_parts();
-                match lock_api::$inner::try_map_or_err(inner, f) {
-                    Ok(mapped) => Ok(Mapped::new(mapped, &lock.map, recorded)),
-                    Err((inner, e)) => Err(($guard { lock, inner, recorded, subclass }, e)),
-                }
-            }
-
-            /// Unlocks fairly (parking_lot's `unlock_fair`); the checker entry
-            /// is released first.
-            #[track_caller]
-            pub fn unlock_fair(mut s: Self) {
-                s.recorded.release(&s.lock.map);
-                let (_, inner, _, _) = s.into_parts();
-                lock_api::$inner::unlock_fair(inner);
-            }
-
-            /// Temporarily unlocks to run `f`, then locks again the same way
-            /// (validated as a new acquisition, in the same subclass).
-            #[track_caller]
-            pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
-                let at = Location::caller();
-                Self::around(s, at, |g, f| lock_api::$inner::unlocked(g, f), f)
-            }
-
-            /// As [`unlocked`](Self::unlocked), unlocking fairly.
-            #[track_caller]
-            pub fn unlocked_fair<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
-                let at = Location::caller();
-                Self::around(s, at, |g, f| lock_api::$inner::unlocked_fair(g, f), f)
-            }
-
-            /// Lets waiting threads take the lock if any (parking_lot's
-            /// `bump`): to the checker a release and a validated re-acquisition.
-            #[track_caller]
-            pub fn bump(s: &mut Self) {
-                let at = Location::caller();
-                Self::around(s, at, |g, f| {
-                    lock_api::$inner::bump(g);
-                    f()
-                }, || ())
-            }
-
-            fn around<U>(
-                s: &mut Self,
-                at: &'static Location<'static>,
-                how: impl FnOnce(&mut lock_api::$inner<'a, $raw, T>, &mut dyn FnMut() -> U) -> U,
-                f: impl FnOnce() -> U,
-            ) -> U {
-                let map = &s.lock.map;
-                let subclass = s.subclass;
-                s.recorded.release(map);
-                let recorded = &mut s.recorded;
-                let mut f = Some(f);
-                how(&mut s.inner, &mut || {
-                    let out = (f.take().expect("called once"))();
-                    *recorded = Recorded::new(engine::acquire(map, $mode, subclass, Flags::NONE, None, at));
-                    out
-                })
-            }
-
-            /// A guard for this thread's acquisition of `lock`, already held
-            /// and recorded as `recorded` (for an `Arc` guard).
-            ///
-            /// # Safety
-            /// The lock is held in this guard's mode by this acquisition, and
-            /// only the returned guard will release it.
-            #[cfg(feature = "arc_lock")]
-            unsafe fn adopted(lock: &'a $lock<T>, recorded: Recorded) -> Self {
-                // SAFETY: the caller's contract; the raw state is stateless.
-                let inner = unsafe { lock.inner.$make(Default::default()) };
-                $guard { lock, inner, recorded, subclass: 0 }
-            }
-
-            /// This guard's record (for an `Arc` guard that lent it out).
-            #[cfg(feature = "arc_lock")]
-            fn record(&self) -> Recorded {
-                self.recorded
-            }
-
-            /// Gives the guard up: the lock stays held and recorded.
-            #[cfg(feature = "arc_lock")]
-            fn detach(self) -> Recorded {
-                let (_, inner, recorded, _) = self.into_parts();
-                std::mem::forget(inner);
-                recorded
-            }
-
-            /// Takes the guard apart without releasing anything.
-            fn into_parts(self) -> (&'a $lock<T>, lock_api::$inner<'a, $raw, T>, Recorded, u8) {
-                let this = std::mem::ManuallyDrop::new(self);
-                // SAFETY: `this` is never used or dropped again, and `inner`
-                // is moved out exactly once; the other fields are `Copy`.
-                let inner = unsafe { std::ptr::read(&this.inner) };
-                (this.lock, inner, this.recorded, this.subclass)
             }
         }
     };
