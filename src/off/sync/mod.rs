@@ -15,6 +15,7 @@
 /// The `Arc` guards: the checked build's bodies, over this build's guards.
 #[path = "../../sync/arc.rs"]
 pub(crate) mod arc;
+pub(crate) mod borrowed;
 pub(crate) mod condvar;
 /// `Debug`/`Display` of the guards: the checked build's macro.
 #[path = "../../sync/guard.rs"]

@@ -3,15 +3,13 @@
 //! are generated from one body by the `mutex!` macro below, as in the checked
 //! build.
 
-use std::ops::{Deref, DerefMut};
+use std::ops::DerefMut;
 use std::time::{Duration, Instant};
 
 use super::mapped::{Mapped, MappedFairMutexGuard, MappedMutexGuard};
 use crate::map::LockMap;
-#[cfg(feature = "arc_lock")]
-use crate::sync::arc::Recorded;
 use crate::sync::arc::arc_guard;
-use crate::sync::guard::fmt_via_deref;
+use crate::sync::borrowed::{borrowed_guard, guard_map};
 use crate::sync::serde::serde_lock;
 use crate::sync::shell::lock_shell;
 
@@ -143,126 +141,25 @@ macro_rules! mutex {
             }
         }
 
-        #[doc = concat!("RAII guard of a [`", stringify!($lock), "`]: parking_lot's guard, transparently.")]
-        #[must_use = "if unused the Mutex will immediately unlock"]
-        #[clippy::has_significant_drop]
-        #[repr(transparent)]
-        pub struct $guard<'a, T: ?Sized>(pub(crate) lock_api::MutexGuard<'a, $raw, T>);
+        borrowed_guard! {
+            #[doc = concat!("RAII guard of a [`", stringify!($lock), "`]: parking_lot's guard, transparently.")]
+            #[must_use = "if unused the Mutex will immediately unlock"]
+            guard: $guard,
+            lock: $lock,
+            inner: MutexGuard,
+            inner_lock: Mutex,
+            raw: $raw,
+            accessor: mutex,
+            make: make_guard_unchecked,
+        }
+
+        guard_map!($guard, MutexGuard, $mapped, [mut]);
 
         impl<'a, T: ?Sized> $guard<'a, T> {
-            /// The mutex this guard holds.
-            #[inline(always)]
-            pub fn mutex(s: &Self) -> &'a $lock<T> {
-                let raw: *const lock_api::Mutex<$raw, T> = lock_api::MutexGuard::mutex(&s.0);
-                // SAFETY: the lock is a `#[repr(transparent)]` wrapper of
-                // `lock_api::Mutex<$raw, T>` (same layout and pointer metadata),
-                // and every guard of this type was made from one, so the
-                // pointer is to a live lock borrowed for `'a`.
-                unsafe { &*(raw as *const $lock<T>) }
-            }
-
-            /// A guard for a part of the locked data (parking_lot's `map`).
-            #[inline(always)]
-            pub fn map<U: ?Sized, F>(s: Self, f: F) -> $mapped<'a, U>
-            where
-                F: FnOnce(&mut T) -> &mut U,
-            {
-                Mapped::new(lock_api::MutexGuard::map(s.0, f))
-            }
-
-            /// As [`map`](Self::map) if `f` returns `Some`; otherwise gives the guard back.
-            #[inline(always)]
-            pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<$mapped<'a, U>, Self>
-            where
-                F: FnOnce(&mut T) -> Option<&mut U>,
-            {
-                match lock_api::MutexGuard::try_map(s.0, f) {
-                    Ok(mapped) => Ok(Mapped::new(mapped)),
-                    Err(inner) => Err($guard(inner)),
-                }
-            }
-
-            /// As [`map`](Self::map) if `f` returns `Ok`; otherwise gives the
-            /// guard back with the error.
-            #[inline(always)]
-            pub fn try_map_or_err<U: ?Sized, F, E>(s: Self, f: F) -> Result<$mapped<'a, U>, (Self, E)>
-            where
-                F: FnOnce(&mut T) -> Result<&mut U, E>,
-            {
-                match lock_api::MutexGuard::try_map_or_err(s.0, f) {
-                    Ok(mapped) => Ok(Mapped::new(mapped)),
-                    Err((inner, e)) => Err(($guard(inner), e)),
-                }
-            }
-
             /// Leaks the guard: the mutex stays locked forever (parking_lot's `leak`).
             #[inline(always)]
             pub fn leak(s: Self) -> &'a mut T {
                 lock_api::MutexGuard::leak(s.0)
-            }
-
-            /// Unlocks fairly (parking_lot's `unlock_fair`).
-            #[track_caller]
-            #[inline(always)]
-            pub fn unlock_fair(s: Self) {
-                lock_api::MutexGuard::unlock_fair(s.0);
-            }
-
-            /// Temporarily unlocks the mutex to run `f`, then locks it again.
-            #[track_caller]
-            #[inline(always)]
-            pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
-                lock_api::MutexGuard::unlocked(&mut s.0, f)
-            }
-
-            /// As [`unlocked`](Self::unlocked), unlocking fairly.
-            #[track_caller]
-            #[inline(always)]
-            pub fn unlocked_fair<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
-                lock_api::MutexGuard::unlocked_fair(&mut s.0, f)
-            }
-
-            /// Lets a waiting thread take the mutex if there is one (parking_lot's `bump`).
-            #[track_caller]
-            #[inline(always)]
-            pub fn bump(s: &mut Self) {
-                lock_api::MutexGuard::bump(&mut s.0);
-            }
-
-            /// A guard for an acquisition of `lock` already held (for an `Arc` guard).
-            ///
-            /// # Safety
-            /// The lock is held by this acquisition and only the returned
-            /// guard will release it.
-            #[cfg(feature = "arc_lock")]
-            #[inline(always)]
-            unsafe fn adopted(lock: &'a $lock<T>, recorded: Recorded) -> Self {
-                let _ = recorded;
-                // SAFETY: the caller's contract; the raw state is stateless.
-                $guard(unsafe { lock.inner.make_guard_unchecked(Default::default()) })
-            }
-
-            /// This guard's record: nothing is recorded.
-            #[cfg(feature = "arc_lock")]
-            #[inline(always)]
-            fn record(&self) -> Recorded {
-                Recorded::NO
-            }
-
-            /// Gives the guard up: the lock stays held.
-            #[cfg(feature = "arc_lock")]
-            #[inline(always)]
-            fn detach(self) -> Recorded {
-                std::mem::forget(self);
-                Recorded::NO
-            }
-        }
-
-        impl<T: ?Sized> Deref for $guard<'_, T> {
-            type Target = T;
-            #[inline(always)]
-            fn deref(&self) -> &T {
-                &self.0
             }
         }
 
@@ -272,8 +169,6 @@ macro_rules! mutex {
                 &mut self.0
             }
         }
-
-        fmt_via_deref!($guard<'_, T>);
     };
 }
 

@@ -6,13 +6,11 @@
 //! `RwLock` (parking_lot's task-fair `RawRwLock`) and, in
 //! `recursive_rwlock`, as `RecursiveRwLock` (`RawRwLockRecursive`).
 
-use std::ops::{Deref, DerefMut};
+use std::ops::DerefMut;
 use std::time::{Duration, Instant};
 
-#[cfg(feature = "arc_lock")]
-use crate::sync::arc::Recorded;
 use crate::sync::arc::arc_rwlock;
-use crate::sync::guard::fmt_via_deref;
+use crate::sync::borrowed::{borrowed_guard, guard_map};
 use crate::sync::mapped::Mapped;
 use crate::sync::serde::serde_lock;
 use crate::sync::shell::lock_shell;
@@ -266,25 +264,41 @@ arc_rwlock! {
     raw: Raw,
 }
 
-/// Shared guard of a [`RwLock`]: parking_lot's guard, transparently.
-#[must_use = "if unused the RwLock will immediately unlock"]
-#[clippy::has_significant_drop]
-#[repr(transparent)]
-pub struct RwLockReadGuard<'a, T: ?Sized>(lock_api::RwLockReadGuard<'a, Raw, T>);
+borrowed_guard! {
+    /// Shared guard of a [`RwLock`]: parking_lot's guard, transparently.
+    #[must_use = "if unused the RwLock will immediately unlock"]
+    guard: RwLockReadGuard,
+    lock: RwLock,
+    inner: RwLockReadGuard,
+    inner_lock: RwLock,
+    raw: Raw,
+    accessor: rwlock,
+    make: make_read_guard_unchecked,
+}
 
-/// Exclusive guard of a [`RwLock`]: parking_lot's guard, transparently.
-#[must_use = "if unused the RwLock will immediately unlock"]
-#[clippy::has_significant_drop]
-#[repr(transparent)]
-pub struct RwLockWriteGuard<'a, T: ?Sized>(lock_api::RwLockWriteGuard<'a, Raw, T>);
+borrowed_guard! {
+    /// Exclusive guard of a [`RwLock`]: parking_lot's guard, transparently.
+    #[must_use = "if unused the RwLock will immediately unlock"]
+    guard: RwLockWriteGuard,
+    lock: RwLock,
+    inner: RwLockWriteGuard,
+    inner_lock: RwLock,
+    raw: Raw,
+    accessor: rwlock,
+    make: make_write_guard_unchecked,
+}
 
-/// Upgradable read guard of a [`RwLock`]: parking_lot's guard, transparently.
-#[must_use = "if unused the RwLock will immediately unlock"]
-#[clippy::has_significant_drop]
-#[repr(transparent)]
-pub struct RwLockUpgradableReadGuard<'a, T: ?Sized>(
-    lock_api::RwLockUpgradableReadGuard<'a, Raw, T>,
-);
+borrowed_guard! {
+    /// Upgradable read guard of a [`RwLock`]: parking_lot's guard, transparently.
+    #[must_use = "if unused the RwLock will immediately unlock"]
+    guard: RwLockUpgradableReadGuard,
+    lock: RwLock,
+    inner: RwLockUpgradableReadGuard,
+    inner_lock: RwLock,
+    raw: Raw,
+    accessor: rwlock,
+    make: make_upgradable_guard_unchecked,
+}
 
 impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// Turns the write into a read without letting a writer in between.
@@ -372,104 +386,6 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
     }
 }
 
-/// The methods every guard of this lock has, and its `Arc` guard's plumbing.
-macro_rules! guard_impls {
-    ($guard:ident, $inner:ident, $make:ident) => {
-        fmt_via_deref!($guard<'_, T>);
-
-        impl<'a, T: ?Sized> $guard<'a, T> {
-            /// The lock this guard holds.
-            #[inline(always)]
-            pub fn rwlock(s: &Self) -> &'a RwLock<T> {
-                let raw: *const lock_api::RwLock<Raw, T> = lock_api::$inner::rwlock(&s.0);
-                // SAFETY: `RwLock<T>` is a `#[repr(transparent)]` wrapper of
-                // `lock_api::RwLock<Raw, T>` (same layout and pointer
-                // metadata), and every guard of this module was made from a
-                // `RwLock<T>`, so the pointer is to a live `RwLock<T>`
-                // borrowed for `'a`.
-                unsafe { &*(raw as *const RwLock<T>) }
-            }
-
-            /// Unlocks fairly (parking_lot's `unlock_fair`).
-            #[track_caller]
-            #[inline(always)]
-            pub fn unlock_fair(s: Self) {
-                lock_api::$inner::unlock_fair(s.0);
-            }
-
-            /// Temporarily unlocks to run `f`, then locks again the same way.
-            #[track_caller]
-            #[inline(always)]
-            pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
-                lock_api::$inner::unlocked(&mut s.0, f)
-            }
-
-            /// As [`unlocked`](Self::unlocked), unlocking fairly.
-            #[track_caller]
-            #[inline(always)]
-            pub fn unlocked_fair<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
-                lock_api::$inner::unlocked_fair(&mut s.0, f)
-            }
-
-            /// Lets waiting threads take the lock if any (parking_lot's `bump`).
-            #[track_caller]
-            #[inline(always)]
-            pub fn bump(s: &mut Self) {
-                lock_api::$inner::bump(&mut s.0);
-            }
-
-            /// A guard for an acquisition of `lock` already held in this
-            /// guard's mode (for an `Arc` guard).
-            ///
-            /// # Safety
-            /// The lock is held by this acquisition and only the returned
-            /// guard will release it.
-            #[cfg(feature = "arc_lock")]
-            #[inline(always)]
-            unsafe fn adopted(lock: &'a RwLock<T>, recorded: Recorded) -> Self {
-                let _ = recorded;
-                // SAFETY: the caller's contract; the raw state is stateless.
-                $guard(unsafe { lock.inner.$make(Default::default()) })
-            }
-
-            /// This guard's record: nothing is recorded.
-            #[cfg(feature = "arc_lock")]
-            #[inline(always)]
-            fn record(&self) -> Recorded {
-                Recorded::NO
-            }
-
-            /// Gives the guard up: the lock stays held.
-            #[cfg(feature = "arc_lock")]
-            #[inline(always)]
-            fn detach(self) -> Recorded {
-                std::mem::forget(self);
-                Recorded::NO
-            }
-        }
-
-        impl<T: ?Sized> Deref for $guard<'_, T> {
-            type Target = T;
-            #[inline(always)]
-            fn deref(&self) -> &T {
-                &self.0
-            }
-        }
-    };
-}
-
-guard_impls!(RwLockReadGuard, RwLockReadGuard, make_read_guard_unchecked);
-guard_impls!(
-    RwLockWriteGuard,
-    RwLockWriteGuard,
-    make_write_guard_unchecked
-);
-guard_impls!(
-    RwLockUpgradableReadGuard,
-    RwLockUpgradableReadGuard,
-    make_upgradable_guard_unchecked
-);
-
 impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
     #[inline(always)]
     fn deref_mut(&mut self) -> &mut T {
@@ -477,51 +393,5 @@ impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
     }
 }
 
-/// `map`, `try_map` and `try_map_or_err` for a guard whose inner guard is a
-/// lock_api guard with the same functions.
-macro_rules! guard_map {
-    ($guard:ident, $inner:ident, $mapped:ident $(, $mut:tt)?) => {
-        impl<'a, T: ?Sized> $guard<'a, T> {
-            /// A guard for a part of the locked data (parking_lot's `map`).
-            #[inline(always)]
-            pub fn map<U: ?Sized, F>(s: Self, f: F) -> $mapped<'a, U>
-            where
-                F: FnOnce(& $($mut)? T) -> & $($mut)? U,
-            {
-                Mapped::new(lock_api::$inner::map(s.0, f))
-            }
-
-            /// As `map` if `f` returns `Some`; otherwise gives the guard back.
-            #[inline(always)]
-            pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<$mapped<'a, U>, Self>
-            where
-                F: FnOnce(& $($mut)? T) -> Option<& $($mut)? U>,
-            {
-                match lock_api::$inner::try_map(s.0, f) {
-                    Ok(mapped) => Ok(Mapped::new(mapped)),
-                    Err(inner) => Err($guard(inner)),
-                }
-            }
-
-            /// As `map` if `f` returns `Ok`; otherwise gives the guard back with the error.
-            #[inline(always)]
-            pub fn try_map_or_err<U: ?Sized, F, E>(s: Self, f: F) -> Result<$mapped<'a, U>, (Self, E)>
-            where
-                F: FnOnce(& $($mut)? T) -> Result<& $($mut)? U, E>,
-            {
-                match lock_api::$inner::try_map_or_err(s.0, f) {
-                    Ok(mapped) => Ok(Mapped::new(mapped)),
-                    Err((inner, e)) => Err(($guard(inner), e)),
-                }
-            }
-        }
-    };
-}
-
-guard_map!(RwLockReadGuard, RwLockReadGuard, MappedRwLockReadGuard);
-guard_map!(
-    RwLockWriteGuard,
-    RwLockWriteGuard,
-    MappedRwLockWriteGuard,
-    mut
-);
+guard_map!(RwLockReadGuard, RwLockReadGuard, MappedRwLockReadGuard, []);
+guard_map!(RwLockWriteGuard, RwLockWriteGuard, MappedRwLockWriteGuard, [mut]);
