@@ -293,3 +293,35 @@ fn rwlock_make_guards_unchecked_record_in_the_mode_taken() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].kind, ReportKind::RecursiveLocking);
 }
+
+#[test]
+fn from_raw_and_into_inner_with_raw() {
+    use lock_api::{RawMutex as _, RawRwLock as _};
+    let m = Mutex::from_raw(parking_lot::RawMutex::INIT, 5);
+    let line = line!() - 1;
+    *m.lock() += 1;
+    if !cfg!(lockdep_off) {
+        let class = m.lock_map().class_name();
+        assert!(class.contains(&format!("{}:{line}:", file!())), "{class}");
+    }
+    let (raw, value) = m.into_inner_with_raw();
+    assert_eq!(value, 6);
+    assert!(!raw.is_locked());
+
+    let l = RwLock::from_raw(parking_lot::RawRwLock::INIT, 1);
+    assert_eq!(*l.read(), 1);
+    let (raw, value) = l.into_inner_with_raw();
+    assert!(!raw.is_locked() && value == 1);
+
+    let r = lockdep::ReentrantMutex::from_raw(
+        parking_lot::RawMutex::INIT,
+        lock_api::GetThreadId::INIT,
+        2,
+    );
+    let (a, b) = (r.lock(), r.lock());
+    assert_eq!(*a + *b, 4);
+    drop((a, b));
+    assert!(!r.is_held());
+    let (raw, _, value) = r.into_inner_with_raw();
+    assert!(!raw.is_locked() && value == 2);
+}

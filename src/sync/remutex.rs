@@ -110,6 +110,33 @@ impl<T> ReentrantMutex<T> {
         }
     }
 
+    /// A new mutex over an existing raw mutex and thread-id source
+    /// (parking_lot's `from_raw`), whose class is the caller's source
+    /// location, as for `new`. The raw mutex should be unlocked.
+    #[track_caller]
+    pub const fn from_raw(
+        raw: parking_lot::RawMutex,
+        get_thread_id: parking_lot::RawThreadId,
+        value: T,
+    ) -> ReentrantMutex<T> {
+        ReentrantMutex {
+            state: Reentry {
+                map: LockMap::at_caller_for::<Self>(),
+                depth: AtomicUsize::new(0),
+                recorded: AtomicBool::new(false),
+            },
+            inner: lock_api::ReentrantMutex::from_raw(raw, get_thread_id, value),
+        }
+    }
+
+    /// Consumes the mutex, returning the raw mutex, the thread-id source and
+    /// the data (parking_lot's `into_inner_with_raw`).
+    pub fn into_inner_with_raw(self) -> (parking_lot::RawMutex, parking_lot::RawThreadId, T) {
+        let ReentrantMutex { state, inner } = self;
+        drop(state);
+        inner.into_inner_with_raw()
+    }
+
     /// Consumes the mutex, returning the data.
     pub fn into_inner(self) -> T {
         let ReentrantMutex { state, inner } = self;

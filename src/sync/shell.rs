@@ -52,6 +52,26 @@ macro_rules! lock_shell {
                 }
             }
 
+            #[doc = concat!("A new ", $what, " over an existing raw lock (parking_lot's `from_raw`),")]
+            /// whose class is the caller's source location, as for `new`.
+            /// The raw lock should be unlocked: a lock it already holds is not
+            /// on any thread's held stack.
+            #[track_caller]
+            pub const fn from_raw(raw: $raw, value: T) -> $lock<T> {
+                $lock {
+                    map: crate::map::LockMap::at_caller_for::<Self>(),
+                    inner: lock_api::$inner::from_raw(raw, value),
+                }
+            }
+
+            #[doc = concat!("Consumes the ", $what, ", returning the raw lock and the data")]
+            /// (parking_lot's `into_inner_with_raw`); as `into_inner` to the checker.
+            pub fn into_inner_with_raw(self) -> ($raw, T) {
+                let $lock { map, inner } = self;
+                drop(map);
+                inner.into_inner_with_raw()
+            }
+
             #[doc = concat!("Consumes the ", $what, ", returning the data. Dropping a ", $what, " this")]
             /// thread still holds (after `mem::forget` of a guard) reports
             /// *held lock freed*.

@@ -48,6 +48,27 @@ impl<T> ReentrantMutex<T> {
         ReentrantMutex::new(value)
     }
 
+    /// A new mutex over an existing raw mutex and thread-id source
+    /// (parking_lot's `from_raw`).
+    #[track_caller]
+    #[inline(always)]
+    pub const fn from_raw(
+        raw: parking_lot::RawMutex,
+        get_thread_id: parking_lot::RawThreadId,
+        value: T,
+    ) -> ReentrantMutex<T> {
+        ReentrantMutex {
+            inner: lock_api::ReentrantMutex::from_raw(raw, get_thread_id, value),
+        }
+    }
+
+    /// Consumes the mutex, returning the raw mutex, the thread-id source and
+    /// the data (parking_lot's `into_inner_with_raw`).
+    #[inline(always)]
+    pub fn into_inner_with_raw(self) -> (parking_lot::RawMutex, parking_lot::RawThreadId, T) {
+        self.inner.into_inner_with_raw()
+    }
+
     /// Consumes the mutex, returning the data.
     #[inline(always)]
     pub fn into_inner(self) -> T {

@@ -38,6 +38,21 @@ macro_rules! lock_shell {
                 $lock::new(value)
             }
 
+            #[doc = concat!("A new ", $what, " over an existing raw lock (parking_lot's `from_raw`).")]
+            #[track_caller]
+            #[inline(always)]
+            pub const fn from_raw(raw: $raw, value: T) -> $lock<T> {
+                $lock {
+                    inner: lock_api::$inner::from_raw(raw, value),
+                }
+            }
+
+            #[doc = concat!("Consumes the ", $what, ", returning the raw lock and the data.")]
+            #[inline(always)]
+            pub fn into_inner_with_raw(self) -> ($raw, T) {
+                self.inner.into_inner_with_raw()
+            }
+
             #[doc = concat!("Consumes the ", $what, ", returning the data.")]
             #[inline(always)]
             pub fn into_inner(self) -> T {
