@@ -269,3 +269,29 @@ fn arc_reentrant_guards_count_like_borrowed_ones() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].kind, ReportKind::RecursiveLocking);
 }
+
+/// Compiles only if `T` is not `Send` (two impls would apply otherwise).
+trait NotSend<A> {
+    fn check() {}
+}
+impl<T: ?Sized> NotSend<()> for T {}
+impl<T: ?Sized + Send> NotSend<u8> for T {}
+
+/// Arc guards are `Send` exactly when parking_lot's are: with `send_guard`,
+/// except the reentrant one, which never is (its mutex is owned by a thread).
+#[test]
+fn arc_guards_are_send_as_parking_lots() {
+    <lockdep::ArcReentrantMutexGuard<u8> as NotSend<_>>::check();
+    #[cfg(not(feature = "send_guard"))]
+    {
+        <ArcMutexGuard<u8> as NotSend<_>>::check();
+        <ArcRwLockWriteGuard<u8> as NotSend<_>>::check();
+        <lockdep::ArcRwLockUpgradableReadGuard<u8> as NotSend<_>>::check();
+    }
+    #[cfg(feature = "send_guard")]
+    {
+        fn is_send<T: Send>() {}
+        is_send::<ArcMutexGuard<u8>>();
+        is_send::<lockdep::ArcRwLockReadGuard<u8>>();
+    }
+}
