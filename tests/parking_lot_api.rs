@@ -325,3 +325,19 @@ fn from_raw_and_into_inner_with_raw() {
     let (raw, _, value) = r.into_inner_with_raw();
     assert!(!raw.is_locked() && value == 2);
 }
+
+/// A lock built by the standard library (`Arc::default`) in a crate whose
+/// name starts with `parking_lot` (this test file is `parking_lot_api`) is
+/// still classed at the user's line: only `parking_lot::` frames are
+/// parking_lot's own.
+#[test]
+#[cfg_attr(lockdep_off, ignore)] // asserts class names
+fn default_site_in_a_crate_named_parking_lot_something() {
+    let m: std::sync::Arc<lockdep::Mutex<u8>> = Default::default();
+    let line = line!() - 1;
+    let name = m.lock_map().class_name();
+    assert!(
+        name.contains(&format!("{}:{line}:", file!())),
+        "{name} should be built on line {line}"
+    );
+}

@@ -113,9 +113,7 @@ fn bump_and_unlocked_follow_the_count() {
 }
 
 /// `Default` of `ReentrantMutex` and `SeqCount` resolves the user's site when
-/// the standard library builds the lock, as every other lock's does. (Not
-/// in `tests/parking_lot_api.rs`: `site.rs` takes a crate whose name starts
-/// with `parking_lot` for parking_lot itself.)
+/// the standard library builds the lock, as every other lock's does.
 #[test]
 #[cfg_attr(lockdep_off, ignore)] // asserts class names
 fn reentrant_mutex_and_seqcount_built_by_arc_default_get_user_sites() {
