@@ -3,16 +3,15 @@
 //! each mistake is a `ParseError` with the 1-based line and a message naming
 //! the problem, never a silently skipped case.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex as StdMutex, MutexGuard as StdMutexGuard};
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::serial;
 use lockdep::scenario::{self, OpKind, ParseError, Verdict};
 
-/// `run_case` resets the global checker state: one case at a time.
-fn serial() -> StdMutexGuard<'static, ()> {
-    static LOCK: StdMutex<()> = StdMutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
+// `run_case` resets the global checker state: one case at a time, under
+// `common::serial()`.
 
 fn scenario_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios")

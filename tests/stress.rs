@@ -24,6 +24,8 @@
 
 mod common;
 
+use common::ChildTest;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -415,10 +417,10 @@ fn child_thread_churn() {
 #[test]
 fn thread_churn_keeps_memory_bounded() {
     let _dog = Watchdog::start("thread_churn");
-    let out = common::run_child_test("child_thread_churn", &[], Duration::from_secs(50))
-        .expect("the churn child hung");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let out = ChildTest::new("child_thread_churn")
+        .timeout(Duration::from_secs(50))
+        .run();
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("CHILD-OK"), "{stdout}\n{stderr}");
     assert!(!stderr.contains("WARNING"), "{stderr}");
@@ -649,10 +651,10 @@ fn child_chain_growth_race() {
 #[test]
 fn chain_cache_growth_under_load_loses_nothing() {
     let _dog = Watchdog::start("chain_cache_growth");
-    let out = common::run_child_test("child_chain_growth_race", &[], Duration::from_secs(50))
-        .expect("the chain-growth child hung");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let out = ChildTest::new("child_chain_growth_race")
+        .timeout(Duration::from_secs(50))
+        .run();
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("CHILD-OK"), "{stdout}\n{stderr}");
     for line in stdout
