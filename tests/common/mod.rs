@@ -9,10 +9,13 @@
 //!   for programs that abort or hang;
 //! - [`state`]: the serialise-and-reset guard for the files whose tests reset
 //!   the global checker, and the checking-off guard;
+//! - [`golden`]: expected output kept as files under `tests/golden/`,
+//!   re-blessed with `LOCKDEP_BLESS=1`;
 //! - [`run_named`]: running a closure on a named thread.
 #![allow(dead_code, unused_imports)] // each test file uses a subset
 
 pub mod child;
+pub mod golden;
 pub mod state;
 
 pub use child::{ChildTest, is_child};
