@@ -134,6 +134,22 @@ fn spf_file_has_the_kernel_model_cases_with_their_verdicts_and_marks() {
     assert!(cases.len() >= 6, "plus own seqcount cases: {}", cases.len());
 }
 
+/// The kernel's own locking self-test matrix (`lib/locking-selftest.c`) is
+/// whole: its 90 cases (run by [`every_scenario_file_passes`]), which
+/// between them expect every verdict.
+#[test]
+fn kernel_selftest_matrix_has_its_90_cases_and_every_verdict() {
+    let cases = parse_file(&scenario_dir().join("kernel-selftests.lds"));
+    assert_eq!(cases.len(), 90, "the matrix has 90 cases");
+    for v in Verdict::ALL {
+        assert!(
+            cases.iter().any(|c| c.expect == v),
+            "no case expects {}",
+            v.as_str()
+        );
+    }
+}
+
 #[test]
 #[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn spf_cases_report_at_the_marked_op() {
