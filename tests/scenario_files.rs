@@ -76,6 +76,16 @@ fn every_scenario_file_passes() {
     );
 }
 
+/// The kinds of the operations of `case` on the VMSEQ count, but releases.
+fn vmseq_op_kinds(case: &scenario::Case) -> Vec<OpKind> {
+    case.lines
+        .iter()
+        .flat_map(|l| &l.ops)
+        .filter(|o| o.object.class == "VMSEQ" && o.kind != OpKind::U)
+        .map(|o| o.kind)
+        .collect()
+}
+
 #[test]
 fn spf_file_has_the_kernel_model_cases_with_their_verdicts_and_marks() {
     let cases = parse_file(&scenario_dir().join("spf.lds"));
@@ -96,13 +106,7 @@ fn spf_file_has_the_kernel_model_cases_with_their_verdicts_and_marks() {
         (OpKind::R, "IMMAP")
     );
     // Bare counts: the writers are W.
-    let vmseq_ops: Vec<OpKind> = kernel
-        .lines
-        .iter()
-        .flat_map(|l| &l.ops)
-        .filter(|o| o.object.class == "VMSEQ" && o.kind != OpKind::U)
-        .map(|o| o.kind)
-        .collect();
+    let vmseq_ops = vmseq_op_kinds(kernel);
     assert!(!vmseq_ops.is_empty());
     assert!(vmseq_ops.iter().all(|k| *k == OpKind::W), "{vmseq_ops:?}");
 
@@ -110,13 +114,7 @@ fn spf_file_has_the_kernel_model_cases_with_their_verdicts_and_marks() {
     assert_eq!(retry_free.expect, Verdict::Ok);
     assert_eq!(retry_free.expect_at(), None);
     // Serialized counts: the writers are T, and nothing reads VMSEQ.
-    let vmseq_ops: Vec<OpKind> = retry_free
-        .lines
-        .iter()
-        .flat_map(|l| &l.ops)
-        .filter(|o| o.object.class == "VMSEQ" && o.kind != OpKind::U)
-        .map(|o| o.kind)
-        .collect();
+    let vmseq_ops = vmseq_op_kinds(retry_free);
     assert!(!vmseq_ops.is_empty());
     assert!(vmseq_ops.iter().all(|k| *k == OpKind::T), "{vmseq_ops:?}");
 
