@@ -11,15 +11,18 @@
 //!   the global checker, and the checking-off guard;
 //! - [`golden`]: expected output kept as files under `tests/golden/`,
 //!   re-blessed with `LOCKDEP_BLESS=1`;
+//! - [`watchdog`]: a hang guard that aborts the run instead of hanging it;
 //! - [`run_named`]: running a closure on a named thread.
 #![allow(dead_code, unused_imports)] // each test file uses a subset
 
 pub mod child;
 pub mod golden;
 pub mod state;
+pub mod watchdog;
 
 pub use child::{ChildTest, is_child};
 pub use state::{CheckingOff, serial, serial_reset};
+pub use watchdog::{Watchdog, with_watchdog};
 
 use std::thread;
 
