@@ -3,6 +3,7 @@
 //! Not a timed assertion: the limit is far above what the test takes even on
 //! a loaded machine, and only a test that never finishes reaches it.
 
+use std::io::Write;
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -23,7 +24,12 @@ impl Watchdog {
             .spawn(move || {
                 // Dropping the guard disconnects the channel and ends the wait.
                 if let Err(mpsc::RecvTimeoutError::Timeout) = watched.recv_timeout(limit) {
-                    eprintln!("{what} still running after {limit:?}: deadlock or lost wake-up");
+                    // Straight to fd 2: `eprintln!` would go to libtest's
+                    // capture of the test, which the abort throws away.
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "{what} still running after {limit:?}: deadlock or lost wake-up"
+                    );
                     std::process::abort();
                 }
             })
