@@ -41,11 +41,15 @@ pub fn reports_naming(names: &[&str]) -> Vec<Report> {
         .collect()
 }
 
-/// Reports of `kind` whose classes are all in `names`.
+/// Reports of `kind` that have classes, all of them in `names` (a report
+/// with no classes is nobody's, not everybody's).
 pub fn reports_for(kind: ReportKind, names: &[&str]) -> Vec<Report> {
     lockdep::reports()
         .into_iter()
-        .filter(|r| r.kind == kind && r.classes().iter().all(|c| names.contains(c)))
+        .filter(|r| {
+            let classes = r.classes();
+            r.kind == kind && !classes.is_empty() && classes.iter().all(|c| names.contains(c))
+        })
         .collect()
 }
 
