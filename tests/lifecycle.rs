@@ -269,3 +269,32 @@ fn nest_lock_held_is_fine() {
     ITEM.unlock();
     assert!(reports_naming(&["life::nest-ok", "life::nested-item-ok"]).is_empty());
 }
+
+// ===== each problem once =====
+
+/// The checker goes on validating after a report, and reports each problem
+/// (its kind and classes, `Report::fingerprint`) once per process
+/// (docs/ci.md): a repeated misuse, or the same one on another thread, adds
+/// no report.
+#[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
+fn the_same_problem_is_reported_once() {
+    static UNBALANCED: LockMap = LockMap::new("life::once-unbalanced");
+    static LEAKED: LockMap = LockMap::new("life::once-leaked");
+    for _ in 0..3 {
+        UNBALANCED.unlock();
+    }
+    for name in ["once-leaky-1", "once-leaky-2"] {
+        run_named(name, || LEAKED.lock(Mode::Exclusive, 0, None));
+    }
+    let found = reports_naming(&["life::once-unbalanced"]);
+    let kinds: Vec<ReportKind> = found.iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, [ReportKind::BadUnlockBalance], "{found:#?}");
+    let found = reports_naming(&["life::once-leaked"]);
+    let kinds: Vec<ReportKind> = found.iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, [ReportKind::LocksHeldAtExit], "{found:#?}");
+    assert_eq!(
+        found[0].thread.name, "once-leaky-1",
+        "the first one is kept"
+    );
+}
