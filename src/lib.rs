@@ -103,8 +103,12 @@ pub mod sync;
 #[cfg(any(lockdep_off, feature = "off"))]
 #[path = "off/sync/mod.rs"]
 pub mod sync;
+#[cfg(not(any(lockdep_off, feature = "off")))]
+pub mod task;
 pub mod testing;
 pub mod thread;
+#[cfg(all(feature = "tokio", not(any(lockdep_off, feature = "off"))))]
+pub mod tokio;
 pub mod tools;
 mod trace;
 

@@ -87,6 +87,7 @@ pub fn verdict_of(kind: ReportKind) -> &'static str {
         ReportKind::CapacityReached => "capacity-reached",
         ReportKind::SeqcountWriterWithoutLock => "seqcount-unserialized-writer",
         ReportKind::ConcurrentSeqcountWriters => "seqcount-concurrent-writers",
+        ReportKind::BlockingLockHeldAcrossAwait => "held-across-await",
     }
 }
 

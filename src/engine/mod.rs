@@ -54,6 +54,22 @@ impl Flags {
     pub(crate) const TRYLOCK: Flags = Flags(1);
     /// A serialized seqcount writer: treated exactly like a held trylock.
     pub(crate) const SERIALIZED: Flags = Flags(2);
+    /// A lock whose waiters are async tasks (`lockdep::tokio`): not a
+    /// blocking lock, so holding it across `.await` is fine (`crate::task`).
+    #[cfg(feature = "tokio")]
+    pub(crate) const ASYNC: Flags = Flags(4);
+
+    /// These flags plus `other`'s.
+    #[cfg(feature = "tokio")]
+    pub(crate) const fn with(self, other: Flags) -> Flags {
+        Flags(self.0 | other.0)
+    }
+
+    /// Was the lock taken by an async task's await (`lockdep::tokio`)?
+    #[inline]
+    pub(crate) fn is_async(self) -> bool {
+        self.0 & 4 != 0
+    }
 
     #[inline(always)]
     pub(crate) fn bits(self) -> u8 {
@@ -71,11 +87,11 @@ impl Flags {
 /// Are releases from other threads waiting to be applied (`send_guard`)?
 #[inline(always)]
 fn foreign_pending() -> bool {
-    #[cfg(feature = "send_guard")]
+    #[cfg(any(feature = "send_guard", feature = "tokio"))]
     {
         held::foreign::pending()
     }
-    #[cfg(not(feature = "send_guard"))]
+    #[cfg(not(any(feature = "send_guard", feature = "tokio")))]
     {
         false
     }
@@ -303,6 +319,20 @@ fn reacquire_above(stack: &mut Stack, i: usize, new_mode: Option<Mode>) -> Vec<P
     reports
 }
 
+/// Removes this thread's (or the polled task's) topmost entry for `map`
+/// quietly, as if it had never been pushed: no report, the entries above
+/// refolded, not re-validated (an acquisition that did not happen after all:
+/// an async lock whose waiting future was dropped, a release posted to an
+/// async task, `crate::task`).
+#[cfg(feature = "tokio")]
+pub(crate) fn forget_acquisition(instance: u64) {
+    let Some(inside) = held::enter() else { return };
+    let stack = inside.stack();
+    if let Some(i) = stack.find(instance) {
+        remove_quietly(stack, i);
+    }
+}
+
 /// Removes entry `i` without re-validating the entries above (their keys are
 /// refolded): for locks that vanish rather than being released.
 fn remove_quietly(stack: &mut Stack, i: usize) {
@@ -312,11 +342,12 @@ fn remove_quietly(stack: &mut Stack, i: usize) {
     }
 }
 
-/// Applies releases other threads posted for this one (`send_guard`).
+/// Applies releases other threads posted for this one (`send_guard`,
+/// `tokio`); they wait while an async task's stack is swapped in.
 #[inline]
 fn apply_foreign_releases(_stack: &mut Stack) {
-    #[cfg(feature = "send_guard")]
-    if held::foreign::pending() {
+    #[cfg(any(feature = "send_guard", feature = "tokio"))]
+    if held::foreign::pending() && held::own_stack_in() {
         for instance in held::foreign::take_mine() {
             if let Some(i) = _stack.find(instance) {
                 remove_quietly(_stack, i);

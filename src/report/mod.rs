@@ -51,6 +51,10 @@ pub enum ReportKind {
     /// `concurrent seqcount writers detected`: two threads inside write
     /// sections of one [`SeqCount`](crate::SeqCount) at once.
     ConcurrentSeqcountWriters,
+    /// `blocking lock held across await`: an instrumented async task's poll
+    /// returned `Pending` (the task awaits) while it holds a blocking (sync)
+    /// lock (docs/async.md). Reported once per class and acquisition site.
+    BlockingLockHeldAcrossAwait,
 }
 
 impl ReportKind {
@@ -66,11 +70,13 @@ impl ReportKind {
             ReportKind::CapacityReached => "lockdep capacity reached",
             ReportKind::SeqcountWriterWithoutLock => "seqcount writer without its serializing lock",
             ReportKind::ConcurrentSeqcountWriters => "concurrent seqcount writers detected",
+            ReportKind::BlockingLockHeldAcrossAwait => "blocking lock held across await",
         }
     }
 }
 
-/// A thread as reports name it: `name/id`.
+/// A thread as reports name it: `name/id`, and, when it was running an
+/// async task, `task#17(name) on name/id` (docs/async.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadInfo {
     /// The thread's name, or `<unnamed>`.
@@ -78,6 +84,36 @@ pub struct ThreadInfo {
     /// The thread's number: unique within the process, never reused, in the
     /// order threads first used a lock (lockdep's own counter).
     pub id: u64,
+    /// The async task the thread was running (absent from dumps when none,
+    /// and in dumps written before tasks were named).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<TaskInfo>,
+}
+
+/// An async task as reports name it: `task#17(fetch)` (docs/async.md).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskInfo {
+    /// tokio's task id when the task is a tokio task, else lockdep's own
+    /// number for an instrumented future polled outside tokio (then
+    /// `tokio` is false).
+    pub id: u64,
+    /// Whether `id` is tokio's task id.
+    pub tokio: bool,
+    /// The name given with `lockdep::task::Builder::name` or
+    /// `Instrument::lockdep_named`, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl std::fmt::Display for TaskInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hash = if self.tokio { "#" } else { "#lockdep-" };
+        write!(f, "task{hash}{}", self.id)?;
+        match &self.name {
+            Some(name) => write!(f, "({name})"),
+            None => Ok(()),
+        }
+    }
 }
 
 impl ThreadInfo {
@@ -87,12 +123,16 @@ impl ThreadInfo {
         ThreadInfo {
             name: t.name().unwrap_or("<unnamed>").to_owned(),
             id: crate::engine::held::thread_id(),
+            task: None,
         }
     }
 }
 
 impl std::fmt::Display for ThreadInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(task) = &self.task {
+            write!(f, "{task} on ")?;
+        }
         write!(f, "{}/{}", self.name, self.id)
     }
 }
@@ -339,6 +379,14 @@ impl Report {
         {
             out.push('|');
             out.push_str(note.lines().next().unwrap_or(""));
+        }
+        // Once per (class, acquisition site): the site is part of the
+        // problem (docs/async.md).
+        if self.kind == ReportKind::BlockingLockHeldAcrossAwait
+            && let Some(l) = &self.acquiring
+        {
+            out.push('@');
+            out.push_str(&l.location);
         }
         out
     }

@@ -1,0 +1,144 @@
+//! tokio's async locks with lock-dependency checking (feature `tokio`):
+//! [`Mutex`] and [`RwLock`] wrap `tokio::sync::Mutex` and
+//! `tokio::sync::RwLock` with tokio's API, item for item, and tokio's
+//! `Debug` output.
+//!
+//! Classes work as for the sync locks: the construction site plus the type,
+//! or a named [`LockClass`](crate::LockClass) (`with_class`,
+//! [`SetClass`](crate::SetClass), `#[lockdep::classes]`), and subclasses
+//! through `lock_nested` / `read_nested` / `write_nested`. Sync and async
+//! locks share one graph: holding a `lockdep::Mutex` while awaiting a
+//! `lockdep::tokio::Mutex` records the same edge as any nesting.
+//!
+//! An acquisition is validated *before* the task waits (a report appears even
+//! if the program then hangs). While the task waits, the lock is not on its
+//! held stack (a future cancelled while waiting, by `select!` or `timeout`,
+//! leaves nothing behind); it is pushed again, from the chain cache, when the
+//! lock is granted.
+//!
+//! Whose held stack a guard's entry is on: the polled instrumented task's
+//! ([`crate::task`]), else the running tokio task's, else the thread's.
+//! Guards are `Send`: a release from another thread or task goes to the
+//! owner's stack (docs/async.md).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use lockdep::task::Instrument;
+//! use lockdep::tokio::Mutex;
+//!
+//! let m = Mutex::new(1);
+//! async {
+//!     *m.lock().await += 1;
+//! }
+//! .lockdep()
+//! .await;
+//! assert_eq!(*m.lock().await, 2);
+//! # }
+//! ```
+
+mod mutex;
+mod rwlock;
+
+pub use ::tokio::sync::TryLockError;
+pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard};
+pub use rwlock::{
+    OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
+    RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
+};
+
+use std::future::Future;
+use std::panic::Location;
+use std::task::Poll;
+
+use crate::engine::{self, Flags, Recorded};
+use crate::map::{LockMap, Mode};
+use crate::task::{self, Owner};
+
+/// What a guard keeps to release its acquisition: whether it was recorded,
+/// and on whose held stack.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Held {
+    owner: Owner,
+    recorded: bool,
+}
+
+impl Held {
+    /// Records (and, unless it is a trylock, validates) an acquisition of
+    /// `map` on the held stack of whoever runs now.
+    #[inline]
+    pub(crate) fn acquire(
+        map: &LockMap,
+        mode: Mode,
+        subclass: u8,
+        flags: Flags,
+        at: &'static Location<'static>,
+    ) -> Held {
+        task::in_context(|owner| Held {
+            owner,
+            recorded: engine::acquire(map, mode, subclass, flags.with(Flags::ASYNC), None, at),
+        })
+    }
+
+    /// Releases the acquisition: on the owner's stack if the owner runs now,
+    /// else posted to it.
+    #[inline]
+    pub(crate) fn release(&mut self, map: &LockMap) {
+        if !std::mem::replace(&mut self.recorded, false) {
+            return;
+        }
+        let owner = self.owner;
+        task::in_context(|now| {
+            if now == owner {
+                engine::release(map, Location::caller());
+            } else {
+                task::post(owner, map.instance_if_used());
+            }
+        });
+    }
+
+    /// A write guard downgraded to a read: the entry's mode changes (on the
+    /// owner's stack; a guard that moved elsewhere keeps its entry as is).
+    pub(crate) fn downgrade(&self, map: &LockMap) {
+        if !self.recorded {
+            return;
+        }
+        let owner = self.owner;
+        task::in_context(|now| {
+            if now == owner {
+                Recorded::new(true).change_mode(map, Mode::Read);
+            }
+        });
+    }
+}
+
+/// Acquires through tokio's lock future `fut`: validates and records the
+/// acquisition before the first poll (before any wait); if the lock is not
+/// granted at once, takes the entry off while waiting and records it again
+/// when granted (a chain-cache hit unless the task took other locks
+/// meanwhile).
+pub(crate) async fn acquire<G>(
+    map: &LockMap,
+    mode: Mode,
+    subclass: u8,
+    at: &'static Location<'static>,
+    fut: impl Future<Output = G>,
+) -> (G, Held) {
+    let mut fut = std::pin::pin!(fut);
+    let mut held = Held::acquire(map, mode, subclass, Flags::NONE, at);
+    let first = std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await;
+    match first {
+        Poll::Ready(guard) => (guard, held),
+        Poll::Pending => {
+            held.release(map);
+            let guard = fut.await;
+            (guard, Held::acquire(map, mode, subclass, Flags::NONE, at))
+        }
+    }
+}
+
+/// Records a successful trylock.
+#[inline]
+pub(crate) fn tried(map: &LockMap, mode: Mode, at: &'static Location<'static>) -> Held {
+    Held::acquire(map, mode, 0, Flags::TRYLOCK, at)
+}
