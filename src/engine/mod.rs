@@ -324,7 +324,6 @@ fn reacquire_above(stack: &mut Stack, i: usize, new_mode: Option<Mode>) -> Vec<P
 /// refolded, not re-validated (an acquisition that did not happen after all:
 /// an async lock whose waiting future was dropped, a release posted to an
 /// async task, `crate::task`).
-#[cfg(feature = "tokio")]
 pub(crate) fn forget_acquisition(instance: u64) {
     let Some(inside) = held::enter() else { return };
     let stack = inside.stack();
