@@ -105,9 +105,12 @@ pub mod sync;
 pub mod sync;
 #[cfg(not(any(lockdep_off, feature = "off")))]
 pub mod task;
+#[cfg(any(lockdep_off, feature = "off"))]
+#[path = "off/task.rs"]
+pub mod task;
 pub mod testing;
 pub mod thread;
-#[cfg(all(feature = "tokio", not(any(lockdep_off, feature = "off"))))]
+#[cfg(feature = "tokio")]
 pub mod tokio;
 pub mod tools;
 mod trace;

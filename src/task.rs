@@ -102,19 +102,20 @@ pub(crate) fn tokio_id() -> Option<u64> {
 /// Whose held stack an acquisition went to, so its release finds it again
 /// wherever the guard is dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
 pub(crate) enum Owner {
     /// A thread's own stack (its lockdep number).
     Thread(u64),
     /// An instrumented task's stack (its key).
     Task(u64),
     /// An uninstrumented tokio task's stack (its tokio id).
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     Tokio(u64),
 }
 
 /// The owner whose stack is in use on this thread now: the polled
 /// instrumented task, else the thread.
 #[inline]
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
 pub(crate) fn current_owner() -> Owner {
     let p = CURRENT.try_with(Cell::get).unwrap_or(std::ptr::null());
     if p.is_null() {
@@ -211,6 +212,7 @@ static MAILBOX: RawMutex<Mailbox> = RawMutex::new(Mailbox {
 static POSTED: AtomicUsize = AtomicUsize::new(0);
 
 /// Posts the release of `instance` to `owner`'s stack.
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
 pub(crate) fn post(owner: Owner, instance: u64) {
     match owner {
         Owner::Thread(_id) => {

@@ -348,6 +348,7 @@ pub(crate) fn swap_out(task: &mut Stack) {
 
 /// Is the stack in [`HELD`] the thread's own (no task stack swapped in)?
 #[inline]
+#[cfg(any(feature = "send_guard", feature = "tokio"))]
 pub(crate) fn own_stack_in() -> bool {
     SWAPPED.with(Cell::get) == 0
 }

@@ -49,20 +49,27 @@ pub use rwlock::{
 
 use std::future::Future;
 use std::panic::Location;
+#[cfg(not(any(lockdep_off, feature = "off")))]
 use std::task::Poll;
 
-use crate::engine::{self, Flags, Recorded};
+use crate::engine::Flags;
+#[cfg(not(any(lockdep_off, feature = "off")))]
+use crate::engine::{self, Recorded};
 use crate::map::{LockMap, Mode};
+#[cfg(not(any(lockdep_off, feature = "off")))]
 use crate::task::{self, Owner};
 
 /// What a guard keeps to release its acquisition: whether it was recorded,
-/// and on whose held stack.
+/// and on whose held stack. (Nothing, with checking compiled out.)
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Held {
+    #[cfg(not(any(lockdep_off, feature = "off")))]
     owner: Owner,
+    #[cfg(not(any(lockdep_off, feature = "off")))]
     recorded: bool,
 }
 
+#[cfg(not(any(lockdep_off, feature = "off")))]
 impl Held {
     /// Records (and, unless it is a trylock, validates) an acquisition of
     /// `map` on the held stack of whoever runs now.
@@ -112,11 +119,33 @@ impl Held {
     }
 }
 
+/// Checking compiled out: nothing is recorded.
+#[cfg(any(lockdep_off, feature = "off"))]
+impl Held {
+    #[inline(always)]
+    pub(crate) fn acquire(
+        _map: &LockMap,
+        _mode: Mode,
+        _subclass: u8,
+        _flags: Flags,
+        _at: &'static Location<'static>,
+    ) -> Held {
+        Held {}
+    }
+
+    #[inline(always)]
+    pub(crate) fn release(&mut self, _map: &LockMap) {}
+
+    #[inline(always)]
+    pub(crate) fn downgrade(&self, _map: &LockMap) {}
+}
+
 /// Acquires through tokio's lock future `fut`: validates and records the
 /// acquisition before the first poll (before any wait); if the lock is not
 /// granted at once, takes the entry off while waiting and records it again
 /// when granted (a chain-cache hit unless the task took other locks
 /// meanwhile).
+#[cfg(not(any(lockdep_off, feature = "off")))]
 pub(crate) async fn acquire<G>(
     map: &LockMap,
     mode: Mode,
@@ -135,6 +164,19 @@ pub(crate) async fn acquire<G>(
             (guard, Held::acquire(map, mode, subclass, Flags::NONE, at))
         }
     }
+}
+
+/// Checking compiled out: tokio's lock future alone.
+#[cfg(any(lockdep_off, feature = "off"))]
+#[inline(always)]
+pub(crate) async fn acquire<G>(
+    _map: &LockMap,
+    _mode: Mode,
+    _subclass: u8,
+    _at: &'static Location<'static>,
+    fut: impl Future<Output = G>,
+) -> (G, Held) {
+    (fut.await, Held {})
 }
 
 /// Records a successful trylock.

@@ -124,7 +124,6 @@ impl<T: ?Sized> Mutex<T> {
     pub const fn lock_map(&self) -> &LockMap {
         &self.map
     }
-
 }
 
 /// The owned-guard methods need `T: 'static` (tokio's do not): the guard
@@ -366,7 +365,10 @@ impl<T: ?Sized + 'static> OwnedMutexGuard<T> {
     }
 
     /// As [`map`](Self::map), or the guard back if `f` returns `None`.
-    pub fn try_map<U: ?Sized + 'static, F>(this: Self, f: F) -> Result<OwnedMappedMutexGuard<T, U>, Self>
+    pub fn try_map<U: ?Sized + 'static, F>(
+        this: Self,
+        f: F,
+    ) -> Result<OwnedMappedMutexGuard<T, U>, Self>
     where
         F: FnOnce(&mut T) -> Option<&mut U>,
     {

@@ -134,8 +134,7 @@ impl<T: ?Sized> RwLock<T> {
         let at = Location::caller();
         async move {
             let (inner, held) =
-                super::acquire(&self.map, Mode::Exclusive, subclass, at, self.inner.write())
-                    .await;
+                super::acquire(&self.map, Mode::Exclusive, subclass, at, self.inner.write()).await;
             RwLockWriteGuard::new(inner, held, &self.map)
         }
     }
@@ -143,7 +142,13 @@ impl<T: ?Sized> RwLock<T> {
     /// Locks for writing from synchronous code, blocking the thread.
     #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
-        let held = Held::acquire(&self.map, Mode::Exclusive, 0, Flags::NONE, Location::caller());
+        let held = Held::acquire(
+            &self.map,
+            Mode::Exclusive,
+            0,
+            Flags::NONE,
+            Location::caller(),
+        );
         RwLockWriteGuard::new(self.inner.blocking_write(), held, &self.map)
     }
 
@@ -192,7 +197,8 @@ impl<T: ?Sized + 'static> RwLock<T> {
             // SAFETY: `self` moves into the guard, which drops the borrowing
             // guard before it.
             let lock = unsafe { Self::erase(&self) };
-            let (inner, held) = super::acquire(&lock.map, Mode::Read, 0, at, lock.inner.read()).await;
+            let (inner, held) =
+                super::acquire(&lock.map, Mode::Read, 0, at, lock.inner.read()).await;
             OwnedRwLockReadGuard::new(inner, held, self)
         }
     }
@@ -229,7 +235,6 @@ impl<T: ?Sized + 'static> RwLock<T> {
         let (inner, held, _) = RwLockWriteGuard::into_parts(guard);
         Ok(OwnedRwLockWriteGuard::new(inner, held, self))
     }
-
 }
 
 impl<T: ?Sized> SetClass for RwLock<T> {
@@ -536,7 +541,10 @@ impl<T: ?Sized + 'static, U: ?Sized + 'static> OwnedRwLockReadGuard<T, U> {
     }
 
     /// As [`map`](Self::map), or the guard back if `f` returns `None`.
-    pub fn try_map<F, V: ?Sized + 'static>(this: Self, f: F) -> Result<OwnedRwLockReadGuard<T, V>, Self>
+    pub fn try_map<F, V: ?Sized + 'static>(
+        this: Self,
+        f: F,
+    ) -> Result<OwnedRwLockReadGuard<T, V>, Self>
     where
         F: FnOnce(&U) -> Option<&V>,
     {
