@@ -52,8 +52,8 @@ impl<T> Mutex<T> {
 
     /// Consumes the mutex, returning the data.
     pub fn into_inner(self) -> T {
-        let Mutex { map, inner } = self;
-        drop(map);
+        // The map drops after (a lock still held by this task: *held lock freed*).
+        let Mutex { map: _map, inner } = self;
         inner.into_inner()
     }
 }

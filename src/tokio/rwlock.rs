@@ -77,8 +77,8 @@ impl<T> RwLock<T> {
 
     /// Consumes the lock, returning the data.
     pub fn into_inner(self) -> T {
-        let RwLock { map, inner } = self;
-        drop(map);
+        // The map drops after (a lock still held by this task: *held lock freed*).
+        let RwLock { map: _map, inner } = self;
         inner.into_inner()
     }
 }
