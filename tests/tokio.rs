@@ -580,3 +580,42 @@ async fn lockdep_test_fails_an_async_test_with_a_report_in_a_task() {
     let b = Arc::new(lockdep::tokio::Mutex::with_class(0, &B));
     abba(a, b, true).await;
 }
+
+#[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
+fn dumps_with_tasks_validate_against_the_schema_and_read_back() {
+    static S: LockClass = LockClass::new("tk-dump::S");
+    let s = lockdep::Mutex::with_class((), &S);
+    current_thread().block_on(
+        async {
+            let _g = s.lock();
+            tokio::task::yield_now().await;
+        }
+        .lockdep_named("dumped"),
+    );
+    let dump = lockdep::Dump::current();
+    let mine = dump
+        .reports
+        .iter()
+        .find(|r| r.kind == ReportKind::BlockingLockHeldAcrossAwait && r.classes() == ["tk-dump::S"])
+        .expect("the report is in the dump");
+    assert_eq!(mine.thread.task.as_ref().unwrap().name.as_deref(), Some("dumped"));
+    let json = dump.to_json().unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/schema/lockdep-dump-v1.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let instance: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&instance).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "schema violations: {errors:#?}");
+    assert_eq!(lockdep::Dump::parse(&json, "x").unwrap(), dump);
+    // A thread written before tasks were named reads as no task.
+    let old: lockdep::report::ThreadInfo =
+        serde_json::from_str(r#"{"name":"main","id":1}"#).unwrap();
+    assert_eq!(old.task, None);
+}
