@@ -190,6 +190,22 @@ fn with_tokio_stack<R>(id: u64, f: impl FnOnce(Owner) -> R) -> R {
     r
 }
 
+/// Is `owner`'s stack the one in place on this thread now (no lookup of
+/// the tokio task)? The polled instrumented task's, or the thread's own when
+/// no task stack is swapped in (an uninstrumented tokio task's stack is
+/// swapped in only inside [`in_context`]).
+#[cfg(feature = "tokio")]
+#[inline]
+pub(crate) fn owner_in_place(owner: Owner) -> bool {
+    let p = CURRENT.try_with(Cell::get).unwrap_or(std::ptr::null());
+    match owner {
+        // SAFETY: as in `current_info`.
+        Owner::Task(key) => !p.is_null() && unsafe { (*p).key } == key,
+        Owner::Thread(id) => p.is_null() && held::own_stack_in() && held::thread_id() == id,
+        Owner::Tokio(_) => false,
+    }
+}
+
 // ===== releases posted to a task by another one =====
 
 /// Releases of entries on an instrumented task's stack done elsewhere (a

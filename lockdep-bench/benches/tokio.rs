@@ -80,6 +80,18 @@ fn async_mutex(c: &mut Criterion) {
         })
     });
     g.finish();
+    // The sync engine's own cost in the same run, for scale: lock + unlock
+    // of one uncontended mutex (w1 of benches/compare.rs).
+    let mut g = c.benchmark_group("sync-lock");
+    g.bench_function("parking_lot", |b| {
+        let m = parking_lot::Mutex::new(0u64);
+        b.iter(|| *black_box(&m).lock() += 1)
+    });
+    g.bench_function("lockdep", |b| {
+        let m = lockdep::Mutex::new(0u64);
+        b.iter(|| *black_box(&m).lock() += 1)
+    });
+    g.finish();
 }
 
 criterion_group! {
