@@ -247,7 +247,8 @@ impl Stack {
         }
         // Grows geometrically up to the limit: an async task has a stack of
         // its own (`crate::task`), and a program may have many thousands.
-        let mut slots: Vec<HeldLock> = Vec::with_capacity((self.cap * 2).clamp(8, depth));
+        // (`max(8)` then `min(depth)`: the limit may be below 8.)
+        let mut slots: Vec<HeldLock> = Vec::with_capacity((self.cap * 2).max(8).min(depth));
         slots.extend_from_slice(self.locks());
         let old = std::mem::replace(&mut self.buf, slots.as_mut_ptr());
         let old_cap = std::mem::replace(&mut self.cap, slots.capacity());
