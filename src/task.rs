@@ -3,7 +3,7 @@
 //! A thread's held stack is the wrong place for an async task's locks: a task
 //! holds a guard across `.await`, moves to another worker thread, and other
 //! tasks run on its old thread meanwhile. An *instrumented* future
-//! ([`Instrument::lockdep`], [`spawn`]) owns a held stack of its own and
+//! ([`Instrument::lockdep`], `spawn` (feature `tokio`)) owns a held stack of its own and
 //! swaps it with the thread's for the length of each `poll` (and of its
 //! drop), so everything acquired while it runs, sync or async locks, lands on
 //! the task's stack, with the chain keys and edges of any nesting.

@@ -597,9 +597,14 @@ fn dumps_with_tasks_validate_against_the_schema_and_read_back() {
     let mine = dump
         .reports
         .iter()
-        .find(|r| r.kind == ReportKind::BlockingLockHeldAcrossAwait && r.classes() == ["tk-dump::S"])
+        .find(|r| {
+            r.kind == ReportKind::BlockingLockHeldAcrossAwait && r.classes() == ["tk-dump::S"]
+        })
         .expect("the report is in the dump");
-    assert_eq!(mine.thread.task.as_ref().unwrap().name.as_deref(), Some("dumped"));
+    assert_eq!(
+        mine.thread.task.as_ref().unwrap().name.as_deref(),
+        Some("dumped")
+    );
     let json = dump.to_json().unwrap();
     let schema: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(
@@ -611,7 +616,10 @@ fn dumps_with_tasks_validate_against_the_schema_and_read_back() {
     .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let instance: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&instance).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "schema violations: {errors:#?}");
     assert_eq!(lockdep::Dump::parse(&json, "x").unwrap(), dump);
     // A thread written before tasks were named reads as no task.
