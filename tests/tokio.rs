@@ -627,3 +627,31 @@ fn dumps_with_tasks_validate_against_the_schema_and_read_back() {
         serde_json::from_str(r#"{"name":"main","id":1}"#).unwrap();
     assert_eq!(old.task, None);
 }
+
+#[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
+fn a_guard_of_an_uninstrumented_task_dropped_by_another_task_goes_back_to_it() {
+    static A: LockClass = LockClass::new("tk-post-plain::A");
+    static B: LockClass = LockClass::new("tk-post-plain::B");
+    let a = Arc::new(lockdep::tokio::Mutex::with_class(0u32, &A));
+    let b = Arc::new(lockdep::tokio::Mutex::with_class(0u32, &B));
+    multi_thread().block_on(async move {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+        let dropper = tokio::spawn(async move {
+            let guard: lockdep::tokio::OwnedMutexGuard<u32> = rx.await.unwrap();
+            drop(guard); // in another (uninstrumented) task: posted to the owner
+            done_tx.send(()).unwrap();
+        });
+        let owner = tokio::spawn(async move {
+            tx.send(a.clone().lock_owned().await).unwrap();
+            done_rx.await.unwrap();
+            // The owner's next async-lock event applies the release first.
+            drop(b.lock().await);
+        });
+        dropper.await.unwrap();
+        owner.await.unwrap();
+    });
+    assert!(!lockdep::graph().has_edge("tk-post-plain::A", "tk-post-plain::B"));
+    assert!(reports_naming(&["tk-post-plain::A", "tk-post-plain::B"]).is_empty());
+}
