@@ -655,3 +655,33 @@ fn a_guard_of_an_uninstrumented_task_dropped_by_another_task_goes_back_to_it() {
     assert!(!lockdep::graph().has_edge("tk-post-plain::A", "tk-post-plain::B"));
     assert!(reports_naming(&["tk-post-plain::A", "tk-post-plain::B"]).is_empty());
 }
+
+#[lockdep::classes]
+#[derive(Default)]
+struct Server {
+    conns: lockdep::tokio::Mutex<Vec<u32>>,
+    index: lockdep::tokio::RwLock<Vec<u32>>,
+}
+
+#[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
+fn classes_by_field_and_subclasses_work_for_async_locks() {
+    let s = Server::default();
+    assert_eq!(s.conns.lock_map().class_name(), "&Server->conns");
+    assert_eq!(s.index.lock_map().class_name(), "&Server->index");
+    static NODE: LockClass = LockClass::new("tk-sub::node");
+    let parent = lockdep::tokio::Mutex::with_class((), &NODE);
+    let child = lockdep::tokio::Mutex::with_class((), &NODE);
+    current_thread().block_on(
+        async {
+            let _p = parent.lock().await;
+            drop(child.lock_nested(1).await); // a subclass: not recursion
+            let _i = s.index.read().await;
+            drop(s.conns.lock().await);
+        }
+        .lockdep(),
+    );
+    assert!(reports_naming(&["tk-sub::node", "tk-sub::node/1"]).is_empty());
+    assert!(lockdep::graph().has_edge("tk-sub::node", "tk-sub::node/1"));
+    assert!(lockdep::graph().has_edge("&Server->index", "&Server->conns"));
+}
