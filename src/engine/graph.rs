@@ -210,6 +210,7 @@ impl Graph {
     pub(crate) fn add(&mut self, prev: Node, next: Node, edge: Edge) {
         let (a, b) = (self.ensure(prev), self.ensure(next));
         let e = self.g.add_edge(a, b, edge);
+        self.topo.link(prev, next);
         let g = &self.g;
         self.index
             .insert_unique(edge_hash(prev, next), e.index() as u32, |&e| {

@@ -45,22 +45,54 @@ pub(crate) struct Topo {
     /// for singleton components, whose only member is the root itself).
     members: Vec<Vec<u32>>,
     next_ord: u32,
-    /// Visit marks for the searches (indexed by root; `stamp` = visited).
-    mark: Vec<u32>,
+    /// Out- and in-neighbours of each node (the graph's edges as node ids):
+    /// the searches walk these contiguous lists instead of the graph's
+    /// edge records, one cache line for many neighbours.
+    succ: Vec<Vec<u32>>,
+    pred: Vec<Vec<u32>>,
+    /// Visit marks of the forward and backward searches (indexed by root;
+    /// `stamp` = visited by the current `add_edge`).
+    forward_mark: Vec<u32>,
+    backward_mark: Vec<u32>,
     stamp: u32,
+    /// Scratch buffers of `add_edge`, kept to spare an allocation per
+    /// search: the components visited forward and backward, the search
+    /// stack, the positions to hand out.
+    forward: Vec<u32>,
+    backward: Vec<u32>,
+    stack: Vec<u32>,
+    pool: Vec<u32>,
+}
+
+/// Which search a visit mark belongs to.
+#[derive(Clone, Copy)]
+enum Direction {
+    Forward,
+    Backward,
 }
 
 impl Topo {
     /// Makes sure node `n` (and every node below it) exists; a new node is
     /// its own component, placed after every existing one.
+    #[inline]
     pub(crate) fn ensure(&mut self, n: Node) {
+        if self.parent.len() <= n as usize {
+            self.grow(n);
+        }
+    }
+
+    #[cold]
+    fn grow(&mut self, n: Node) {
         while self.parent.len() <= n as usize {
             let id = self.parent.len() as u32;
             self.parent.push(id);
             self.ord.push(self.next_ord);
             self.next_ord += 1;
             self.members.push(Vec::new());
-            self.mark.push(0);
+            self.succ.push(Vec::new());
+            self.pred.push(Vec::new());
+            self.forward_mark.push(0);
+            self.backward_mark.push(0);
         }
     }
 
@@ -84,21 +116,17 @@ impl Topo {
         self.find(a) == self.find(b)
     }
 
-    /// Records the edge `prev → next` (both nodes exist), keeping the order,
-    /// and says whether it may close a cycle. `succ(x)` / `pred(x)` list the
-    /// graph's current out- / in-neighbours of node `x` (without the new
-    /// edge).
-    pub(crate) fn add_edge<S, P>(
-        &mut self,
-        prev: Node,
-        next: Node,
-        succ: impl Fn(Node) -> S,
-        pred: impl Fn(Node) -> P,
-    ) -> Verdict
-    where
-        S: Iterator<Item = Node>,
-        P: Iterator<Item = Node>,
-    {
+    /// Records that the graph now has the edge `prev → next` (both nodes
+    /// exist; [`Topo::add_edge`] has placed it).
+    pub(crate) fn link(&mut self, prev: Node, next: Node) {
+        self.succ[prev as usize].push(next);
+        self.pred[next as usize].push(prev);
+    }
+
+    /// Places the new edge `prev → next` (both nodes exist) in the order,
+    /// and says whether it may close a cycle. The edge itself is recorded
+    /// with [`Topo::link`] once the graph has it.
+    pub(crate) fn add_edge(&mut self, prev: Node, next: Node) -> Verdict {
         let (cu, cv) = (self.find(prev), self.find(next));
         if cu == cv {
             return Verdict::Within(cu);
@@ -110,82 +138,126 @@ impl Topo {
         // The affected region: components reachable from `next` with
         // positions up to `ub` (forward), and those reaching `prev` with
         // positions from `lb` (backward).
-        let forward = self.search(cv, |o| o <= ub, &succ);
-        let backward = self.search(cu, |o| o >= lb, &pred);
-        let mut sorted_forward = forward.clone();
-        sorted_forward.sort_unstable();
-        let mut sorted_backward = backward.clone();
-        sorted_backward.sort_unstable();
-        let cycle = sorted_forward.binary_search(&cu).is_ok();
-        let on_cycle = |c: &u32| {
-            cycle
-                && sorted_forward.binary_search(c).is_ok()
-                && sorted_backward.binary_search(c).is_ok()
+        self.new_stamp();
+        self.search(cv, Direction::Forward, |o| o <= ub);
+        self.search(cu, Direction::Backward, |o| o >= lb);
+        let stamp = self.stamp;
+        // `next` reaches `prev`: the edge closes a cycle, made of the
+        // components visited both ways.
+        let cycle = self.forward_mark[cu as usize] == stamp;
+        let on_cycle = |t: &Self, c: u32| {
+            cycle && t.forward_mark[c as usize] == stamp && t.backward_mark[c as usize] == stamp
         };
-        let mut before: Vec<u32> = backward.iter().copied().filter(|c| !on_cycle(c)).collect();
-        let merged: Vec<u32> = forward.iter().copied().filter(|c| on_cycle(c)).collect();
-        let mut after: Vec<u32> = forward.iter().copied().filter(|c| !on_cycle(c)).collect();
-        let mut pool: Vec<u32> = forward
-            .iter()
-            .chain(backward.iter().filter(|c| !on_cycle(c)))
-            .map(|&c| self.ord[c as usize])
-            .collect();
+
+        // Every position in the region, handed out again in order:
+        // everything that reaches `prev` first, then the merged cycle (if
+        // any), then everything `next` reaches; each keeps its relative order.
+        let mut forward = std::mem::take(&mut self.forward);
+        let mut backward = std::mem::take(&mut self.backward);
+        let mut pool = std::mem::take(&mut self.pool);
+        pool.clear();
+        pool.extend(forward.iter().map(|&c| self.ord[c as usize]));
+        backward.retain(|&c| !on_cycle(self, c));
+        pool.extend(backward.iter().map(|&c| self.ord[c as usize]));
         pool.sort_unstable();
-        before.sort_unstable_by_key(|&c| self.ord[c as usize]);
-        after.sort_unstable_by_key(|&c| self.ord[c as usize]);
-        // Everything that reaches `prev` first, then the merged cycle (if
-        // any), then everything `next` reaches: each keeps its relative order.
-        let mut slots = pool.into_iter();
-        for &c in &before {
+        backward.sort_unstable_by_key(|&c| self.ord[c as usize]);
+        // The cycle's components, moved to the end of `backward` (which
+        // no longer holds any of them) so that `forward` keeps the rest.
+        let before = backward.len();
+        backward.extend(forward.iter().copied().filter(|&c| on_cycle(self, c)));
+        forward.retain(|&c| !on_cycle(self, c));
+        forward.sort_unstable_by_key(|&c| self.ord[c as usize]);
+        let merged = before..backward.len();
+
+        let mut slots = pool.iter().copied();
+        for &c in &backward[..before] {
             self.ord[c as usize] = slots.next().expect("a slot per component");
         }
         let mut merged_ord = None;
-        for _ in &merged {
+        for _ in merged.clone() {
             merged_ord = slots.next();
         }
-        for &c in &after {
+        for &c in &forward {
             self.ord[c as usize] = slots.next().expect("a slot per component");
         }
-        if !cycle {
-            return Verdict::Acyclic;
+        let root = cycle.then(|| {
+            let root = self.merge(&backward[merged]);
+            self.ord[root as usize] = merged_ord.expect("the cycle has components");
+            root
+        });
+        (self.forward, self.backward, self.pool) = (forward, backward, pool);
+        match root {
+            Some(root) => Verdict::Within(root),
+            None => Verdict::Acyclic,
         }
-        let root = self.merge(&merged);
-        self.ord[root as usize] = merged_ord.expect("the cycle has components");
-        Verdict::Within(root)
     }
 
-    /// Depth-first search over components from `start`, following
-    /// `neighbours` of every member node, into components whose position
-    /// `keep` accepts. Returns the components visited, `start` first.
-    fn search<I: Iterator<Item = Node>>(
-        &mut self,
-        start: u32,
-        keep: impl Fn(u32) -> bool,
-        neighbours: &impl Fn(Node) -> I,
-    ) -> Vec<u32> {
+    /// A fresh visit stamp for both searches of one `add_edge`.
+    fn new_stamp(&mut self) {
         self.stamp = self.stamp.wrapping_add(1);
         if self.stamp == 0 {
-            self.mark.iter_mut().for_each(|m| *m = 0);
+            self.forward_mark.iter_mut().for_each(|m| *m = 0);
+            self.backward_mark.iter_mut().for_each(|m| *m = 0);
             self.stamp = 1;
         }
-        let mut seen = vec![start];
-        self.mark[start as usize] = self.stamp;
-        let mut stack = vec![start];
+    }
+
+    /// Depth-first search over components from `start`, following the
+    /// edges (out-edges forward, in-edges backward) of every member node,
+    /// into components whose position `keep` accepts. Leaves the components
+    /// visited, `start` first, in `self.forward` or `self.backward` (by
+    /// `dir`), and marks them there.
+    fn search(&mut self, start: u32, dir: Direction, keep: impl Fn(u32) -> bool) {
+        let stamp = self.stamp;
+        let mut seen = std::mem::take(match dir {
+            Direction::Forward => &mut self.forward,
+            Direction::Backward => &mut self.backward,
+        });
+        let mut stack = std::mem::take(&mut self.stack);
+        seen.clear();
+        stack.clear();
+        seen.push(start);
+        stack.push(start);
+        self.mark(dir)[start as usize] = stamp;
         while let Some(c) = stack.pop() {
-            let members = self.members_of(c);
-            for x in members {
-                for y in neighbours(x) {
+            // A singleton component's only member is its root.
+            let count = self.members[c as usize].len().max(1);
+            for k in 0..count {
+                let x = match self.members[c as usize].get(k) {
+                    Some(&x) => x,
+                    None => c,
+                };
+                let degree = match dir {
+                    Direction::Forward => self.succ[x as usize].len(),
+                    Direction::Backward => self.pred[x as usize].len(),
+                };
+                for i in 0..degree {
+                    let y = match dir {
+                        Direction::Forward => self.succ[x as usize][i],
+                        Direction::Backward => self.pred[x as usize][i],
+                    };
                     let cy = self.find(y);
-                    if self.mark[cy as usize] == self.stamp || !keep(self.ord[cy as usize]) {
+                    if self.mark(dir)[cy as usize] == stamp || !keep(self.ord[cy as usize]) {
                         continue;
                     }
-                    self.mark[cy as usize] = self.stamp;
+                    self.mark(dir)[cy as usize] = stamp;
                     seen.push(cy);
                     stack.push(cy);
                 }
             }
         }
-        seen
+        self.stack = stack;
+        match dir {
+            Direction::Forward => self.forward = seen,
+            Direction::Backward => self.backward = seen,
+        }
+    }
+
+    fn mark(&mut self, dir: Direction) -> &mut Vec<u32> {
+        match dir {
+            Direction::Forward => &mut self.forward_mark,
+            Direction::Backward => &mut self.backward_mark,
+        }
     }
 
     /// The nodes of component `c`.
@@ -218,9 +290,22 @@ impl Topo {
     /// Bytes held (capacity).
     pub(crate) fn bytes(&self) -> usize {
         use std::mem::size_of;
-        (self.parent.capacity() + self.ord.capacity() + self.mark.capacity()) * 4
-            + self.members.capacity() * size_of::<Vec<u32>>()
-            + self.members.iter().map(|m| m.capacity() * 4).sum::<usize>()
+        (self.parent.capacity()
+            + self.ord.capacity()
+            + self.forward_mark.capacity()
+            + self.backward_mark.capacity()
+            + self.forward.capacity()
+            + self.backward.capacity()
+            + self.stack.capacity()
+            + self.pool.capacity())
+            * 4
+            + (self.members.capacity() + self.succ.capacity() + self.pred.capacity())
+                * size_of::<Vec<u32>>()
+            + [&self.members, &self.succ, &self.pred]
+                .into_iter()
+                .flatten()
+                .map(|list| list.capacity() * 4)
+                .sum::<usize>()
     }
 }
 
@@ -256,14 +341,8 @@ mod tests {
 
         fn add(&mut self, a: Node, b: Node) -> Verdict {
             self.topo.ensure(a.max(b));
-            let out = &self.out;
-            let inc = &self.inc;
-            let v = self.topo.add_edge(
-                a,
-                b,
-                |x| out.get(&x).cloned().unwrap_or_default().into_iter(),
-                |x| inc.get(&x).cloned().unwrap_or_default().into_iter(),
-            );
+            let v = self.topo.add_edge(a, b);
+            self.topo.link(a, b);
             self.out.entry(a).or_default().push(b);
             self.inc.entry(b).or_default().push(a);
             v

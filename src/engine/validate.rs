@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use petgraph::graph::EdgeIndex;
-use petgraph::visit::EdgeRef;
 
 use super::bfs;
 use super::chain;
@@ -139,27 +138,14 @@ fn check_prev_add(
         return;
     }
     g.ensure(prev.node.max(next.node));
-    let verdict = {
-        let graph = &g.g;
-        let succ = |x: u32| {
-            graph
-                .edges_directed(x.into(), petgraph::Direction::Outgoing)
-                .map(|e| e.target().index() as u32)
-        };
-        let pred = |x: u32| {
-            graph
-                .edges_directed(x.into(), petgraph::Direction::Incoming)
-                .map(|e| e.source().index() as u32)
-        };
-        if existing.is_some() {
-            // The plain edge is already ordered: only its component matters.
-            match g.topo.same(prev.node, next.node) {
-                true => Verdict::Within(prev.node),
-                false => Verdict::Acyclic,
-            }
-        } else {
-            g.topo.add_edge(prev.node, next.node, succ, pred)
+    let verdict = if existing.is_some() {
+        // The plain edge is already ordered: only its component matters.
+        match g.topo.same(prev.node, next.node) {
+            true => Verdict::Within(prev.node),
+            false => Verdict::Acyclic,
         }
+    } else {
+        g.topo.add_edge(prev.node, next.node)
     };
     if let Verdict::Within(root) = verdict {
         let mut members = g.topo.component(root);
