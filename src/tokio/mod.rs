@@ -151,22 +151,65 @@ impl Held {
 /// when granted (a chain-cache hit unless the task took other locks
 /// meanwhile).
 #[cfg(not(any(lockdep_off, feature = "off")))]
-pub(crate) async fn acquire<G>(
-    map: &LockMap,
+pub(crate) fn acquire<'m, F: Future>(
+    map: &'m LockMap,
     mode: Mode,
     subclass: u8,
     at: &'static Location<'static>,
-    fut: impl Future<Output = G>,
-) -> (G, Held) {
-    let mut fut = std::pin::pin!(fut);
-    let mut held = Held::acquire(map, mode, subclass, Flags::NONE, at);
-    let first = std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await;
-    match first {
-        Poll::Ready(guard) => (guard, held),
-        Poll::Pending => {
-            held.release(map);
-            let guard = fut.await;
-            (guard, Held::acquire(map, mode, subclass, Flags::NONE, at))
+    fut: F,
+) -> Acquire<'m, F> {
+    Acquire {
+        fut,
+        map,
+        at,
+        mode,
+        subclass,
+        waiting: false,
+    }
+}
+
+/// The future of [`acquire`] (hand-written: one state flag around tokio's
+/// future, instead of two nested `async` blocks).
+#[cfg(not(any(lockdep_off, feature = "off")))]
+pub(crate) struct Acquire<'m, F> {
+    fut: F,
+    map: &'m LockMap,
+    at: &'static Location<'static>,
+    mode: Mode,
+    subclass: u8,
+    /// Polled before and not granted: the entry is off the stack.
+    waiting: bool,
+}
+
+#[cfg(not(any(lockdep_off, feature = "off")))]
+impl<F: Future> Future for Acquire<'_, F> {
+    type Output = (F::Output, Held);
+
+    #[inline]
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `fut` is pinned structurally (never moved out); the other
+        // fields are plain data, never pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: see above.
+        let fut = unsafe { std::pin::Pin::new_unchecked(&mut this.fut) };
+        let (map, mode, subclass, at) = (this.map, this.mode, this.subclass, this.at);
+        if this.waiting {
+            let Poll::Ready(guard) = fut.poll(cx) else {
+                return Poll::Pending;
+            };
+            this.waiting = false;
+            return Poll::Ready((guard, Held::acquire(map, mode, subclass, Flags::NONE, at)));
+        }
+        let mut held = Held::acquire(map, mode, subclass, Flags::NONE, at);
+        match fut.poll(cx) {
+            Poll::Ready(guard) => Poll::Ready((guard, held)),
+            Poll::Pending => {
+                // Waiting: the task does not hold the lock (and a cancelled
+                // wait leaves nothing behind).
+                held.release(map);
+                this.waiting = true;
+                Poll::Pending
+            }
         }
     }
 }
@@ -182,6 +225,47 @@ pub(crate) async fn acquire<G>(
     fut: impl Future<Output = G>,
 ) -> (G, Held) {
     (fut.await, Held {})
+}
+
+/// `fut` (an acquisition), then `make` on its result: the guard built
+/// without another `async` block around the acquisition.
+pub(crate) fn then_make<G, O, Fut, K>(fut: Fut, make: K) -> Make<Fut, K>
+where
+    Fut: Future<Output = (G, Held)>,
+    K: FnOnce(G, Held) -> O,
+{
+    Make {
+        fut,
+        make: Some(make),
+    }
+}
+
+/// The future of [`then_make`].
+pub(crate) struct Make<Fut, K> {
+    fut: Fut,
+    make: Option<K>,
+}
+
+impl<G, O, Fut, K> Future for Make<Fut, K>
+where
+    Fut: Future<Output = (G, Held)>,
+    K: FnOnce(G, Held) -> O,
+{
+    type Output = O;
+
+    #[inline]
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<O> {
+        // SAFETY: `fut` is pinned structurally (never moved out); `make` is
+        // never pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: see above.
+        let fut = unsafe { std::pin::Pin::new_unchecked(&mut this.fut) };
+        let std::task::Poll::Ready((guard, held)) = fut.poll(cx) else {
+            return std::task::Poll::Pending;
+        };
+        let make = this.make.take().expect("polled after completion");
+        std::task::Poll::Ready(make(guard, held))
+    }
 }
 
 /// Records a successful trylock.

@@ -73,15 +73,14 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn lock_nested(&self, subclass: u8) -> impl Future<Output = MutexGuard<'_, T>> {
         let at = Location::caller();
-        async move {
-            let (inner, held) =
-                super::acquire(&self.map, Mode::Exclusive, subclass, at, self.inner.lock()).await;
-            MutexGuard {
+        super::then_make(
+            super::acquire(&self.map, Mode::Exclusive, subclass, at, self.inner.lock()),
+            move |inner, held| MutexGuard {
                 inner: ManuallyDrop::new(inner),
                 held,
                 lock: self,
-            }
-        }
+            },
+        )
     }
 
     /// Locks the mutex from synchronous code, blocking the thread (tokio's

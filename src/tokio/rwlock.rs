@@ -95,11 +95,10 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn read_nested(&self, subclass: u8) -> impl Future<Output = RwLockReadGuard<'_, T>> {
         let at = Location::caller();
-        async move {
-            let (inner, held) =
-                super::acquire(&self.map, Mode::Read, subclass, at, self.inner.read()).await;
-            RwLockReadGuard::new(inner, held, &self.map)
-        }
+        super::then_make(
+            super::acquire(&self.map, Mode::Read, subclass, at, self.inner.read()),
+            move |inner, held| RwLockReadGuard::new(inner, held, &self.map),
+        )
     }
 
     /// Locks for reading from synchronous code, blocking the thread.
@@ -132,11 +131,10 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn write_nested(&self, subclass: u8) -> impl Future<Output = RwLockWriteGuard<'_, T>> {
         let at = Location::caller();
-        async move {
-            let (inner, held) =
-                super::acquire(&self.map, Mode::Exclusive, subclass, at, self.inner.write()).await;
-            RwLockWriteGuard::new(inner, held, &self.map)
-        }
+        super::then_make(
+            super::acquire(&self.map, Mode::Exclusive, subclass, at, self.inner.write()),
+            move |inner, held| RwLockWriteGuard::new(inner, held, &self.map),
+        )
     }
 
     /// Locks for writing from synchronous code, blocking the thread.
