@@ -685,3 +685,48 @@ fn classes_by_field_and_subclasses_work_for_async_locks() {
     assert!(lockdep::graph().has_edge("tk-sub::node", "tk-sub::node/1"));
     assert!(lockdep::graph().has_edge("&Server->index", "&Server->conns"));
 }
+
+#[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
+fn many_tasks_in_one_order_on_real_workers_report_nothing_and_leave_nothing_held() {
+    static A: LockClass = LockClass::new("tk-many::A");
+    static B: LockClass = LockClass::new("tk-many::B");
+    static S: LockClass = LockClass::new("tk-many::S");
+    let a = Arc::new(lockdep::tokio::Mutex::with_class(0u64, &A));
+    let b = Arc::new(lockdep::tokio::RwLock::with_class(0u64, &B));
+    let s = Arc::new(lockdep::Mutex::with_class(0u64, &S));
+    multi_thread().block_on(async {
+        let mut handles = Vec::new();
+        for i in 0..64u64 {
+            let (a, b, s) = (a.clone(), b.clone(), s.clone());
+            let task = async move {
+                for _ in 0..20 {
+                    let mut ga = a.lock().await; // contended: waits, re-pushed
+                    tokio::task::yield_now().await;
+                    if i % 2 == 0 {
+                        *b.write().await += 1;
+                    } else {
+                        let _r = b.read().await;
+                    }
+                    *s.lock() += 1; // A -> S, B released before
+                    *ga += 1;
+                }
+            };
+            // Half instrumented, half plain tokio tasks.
+            handles.push(if i % 4 < 2 {
+                lockdep::task::spawn(task)
+            } else {
+                tokio::spawn(task)
+            });
+        }
+        for h in handles {
+            h.await.unwrap();
+        }
+    });
+    assert_eq!(*a.try_lock().unwrap(), 64 * 20);
+    assert!(reports_naming(&["tk-many::A", "tk-many::B", "tk-many::S"]).is_empty());
+    assert!(!a.lock_map().is_held() && !s.lock_map().is_held());
+    assert!(lockdep::graph().has_edge("tk-many::A", "tk-many::B"));
+    assert!(lockdep::graph().has_edge("tk-many::A", "tk-many::S"));
+    assert!(!lockdep::graph().has_edge("tk-many::B", "tk-many::A"));
+}
