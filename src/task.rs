@@ -450,11 +450,39 @@ impl<F> Drop for Instrumented<F> {
         self.task.stack.0.switch_off();
         if !left.is_empty() {
             orphan(Owner::Task(key), &left);
+            ended_holding(&mut self.task, &left);
         }
         // SAFETY: the box was leaked in `TaskState::new` and is freed once,
         // here; no `Enter` of this task is alive any more.
         drop(unsafe { Box::from_raw(self.task.ident) });
     }
+}
+
+/// The task ended (its future was dropped) with `left` still on its stack:
+/// blocking locks among them were leaked (`mem::forget` of a guard) and are
+/// reported as *still has locks held*, naming the task (the kernel's check
+/// at task exit). Async locks are not: their owned guards may live on in
+/// other tasks. Neither are sync guards with `send_guard`, which may too.
+fn ended_holding(task: &mut TaskState, left: &[HeldLock]) {
+    if cfg!(feature = "send_guard")
+        || !crate::config::is_enabled()
+        || left.iter().all(|h| h.flags.is_async())
+    {
+        return;
+    }
+    let thread = {
+        // Named as the task, as its other reports are.
+        let prev = CURRENT.with(|c| c.replace(task.ident));
+        let thread = held::thread();
+        CURRENT.with(|c| c.set(prev));
+        thread
+    };
+    let blocking: Vec<HeldLock> = left
+        .iter()
+        .filter(|h| !h.flags.is_async())
+        .copied()
+        .collect();
+    crate::testing::with_scope(task.scope, || report::locks_held_at_exit(thread, &blocking));
 }
 
 // ===== blocking lock held across await =====

@@ -730,3 +730,32 @@ fn many_tasks_in_one_order_on_real_workers_report_nothing_and_leave_nothing_held
     assert!(lockdep::graph().has_edge("tk-many::A", "tk-many::S"));
     assert!(!lockdep::graph().has_edge("tk-many::B", "tk-many::A"));
 }
+
+#[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
+fn a_task_that_ends_with_a_leaked_blocking_lock_is_reported() {
+    static S: LockClass = LockClass::new("tk-leak::S");
+    static T: LockClass = LockClass::new("tk-leak::T");
+    let s = lockdep::Mutex::with_class((), &S);
+    let t = Arc::new(lockdep::tokio::Mutex::with_class((), &T));
+    let t2 = t.clone();
+    let s = &s; // outlives the task (dropping it inside would be *held lock freed*)
+    let escaped = current_thread().block_on(
+        async move {
+            std::mem::forget(s.lock()); // leaked: reported when the task ends
+            t2.lock_owned().await // an async guard that lives on: not reported
+        }
+        .lockdep_named("leaky"),
+    );
+    let r = one_report(ReportKind::LocksHeldAtExit, &["tk-leak::S", "tk-leak::T"]);
+    let held: Vec<&str> = r.held.iter().map(|l| l.class.name.as_str()).collect();
+    assert_eq!(held, ["tk-leak::S"]);
+    assert_eq!(
+        r.thread.task.as_ref().unwrap().name.as_deref(),
+        Some("leaky")
+    );
+    assert!(r.splat().contains("(leaky) on "), "{}", r.splat());
+    // The escaped guard's release, later and elsewhere, finds nothing to do.
+    drop(escaped);
+    assert_eq!(reports_naming(&["tk-leak::T"]).len(), 0);
+}
