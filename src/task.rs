@@ -150,6 +150,14 @@ pub(crate) fn in_context<R>(f: impl FnOnce(Owner) -> R) -> R {
 static TOKIO_STACKS: std::sync::LazyLock<RawMutex<rustc_hash::FxHashMap<u64, TaskStack>>> =
     std::sync::LazyLock::new(Default::default);
 
+#[cfg(feature = "tokio")]
+thread_local! {
+    /// An empty task stack (its buffer allocated) kept for the next
+    /// uninstrumented task's lock event on this thread. No destructor: one
+    /// buffer per thread is left at thread exit.
+    static SPARE: Cell<Option<TaskStack>> = const { Cell::new(None) };
+}
+
 /// [`in_context`] for uninstrumented tokio task `id`: its stack leaves the
 /// table, is swapped in for `f`, and goes back (or is freed when empty).
 /// A task runs on one thread at a time and other tasks post releases to it
@@ -167,8 +175,15 @@ fn with_tokio_stack<R>(id: u64, f: impl FnOnce(Owner) -> R) -> R {
             if self.swapped {
                 held::swap_out(&mut self.stack.0);
             }
-            if self.stack.0.locks().is_empty() {
-                self.stack.0.switch_off();
+            if self.stack.0.life != held::Life::Live {
+                self.stack.0.switch_off(); // never tracked, or off for good
+            } else if self.stack.0.locks().is_empty() {
+                // Kept for this thread's next task (no allocation per lock
+                // event); a second one is freed.
+                let stack = std::mem::replace(&mut self.stack, TaskStack(Stack::new()));
+                if let Some(mut extra) = SPARE.try_with(|s| s.replace(Some(stack))).ok().flatten() {
+                    extra.0.switch_off();
+                }
             } else {
                 let stack = std::mem::replace(&mut self.stack, TaskStack(Stack::new()));
                 TOKIO_STACKS.lock().insert(self.id, stack);
@@ -176,9 +191,12 @@ fn with_tokio_stack<R>(id: u64, f: impl FnOnce(Owner) -> R) -> R {
         }
     }
     let stack = TOKIO_STACKS.lock().remove(&id);
+    let stack = stack
+        .or_else(|| SPARE.try_with(Cell::take).ok().flatten())
+        .unwrap_or(TaskStack(Stack::new()));
     let mut back = Back {
         id,
-        stack: stack.unwrap_or(TaskStack(Stack::new())),
+        stack,
         swapped: false,
     };
     back.swapped = held::swap_in(&mut back.stack.0);
