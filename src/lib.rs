@@ -133,8 +133,8 @@ pub use snapshot::graph;
 #[cfg(feature = "arc_lock")]
 pub use sync::{
     ArcFairMutexGuard, ArcMutexGuard, ArcRecursiveRwLockReadGuard,
-    ArcRecursiveRwLockUpgradableReadGuard, ArcRecursiveRwLockWriteGuard, ArcRwLockReadGuard,
-    ArcRwLockUpgradableReadGuard, ArcRwLockWriteGuard,
+    ArcRecursiveRwLockUpgradableReadGuard, ArcRecursiveRwLockWriteGuard, ArcReentrantMutexGuard,
+    ArcRwLockReadGuard, ArcRwLockUpgradableReadGuard, ArcRwLockWriteGuard,
 };
 pub use sync::{
     Condvar, FairMutex, FairMutexGuard, LazyLock, MappedFairMutexGuard, MappedMutexGuard,

@@ -80,6 +80,55 @@ mod compiled_out {
         );
     }
 
+    /// `FairMutex` and `ReentrantMutex` are lockdep's newtypes (with the
+    /// checked build's extras), the size of parking_lot's; so are the `Arc`
+    /// guards (their record is zero-sized).
+    #[test]
+    fn fair_and_reentrant_mutexes_and_arc_guards_are_the_size_of_parking_lots() {
+        use lockdep::{FairMutex, FairMutexGuard, ReentrantMutex, ReentrantMutexGuard};
+        assert_eq!(
+            size_of::<FairMutex<u64>>(),
+            size_of::<parking_lot::FairMutex<u64>>()
+        );
+        assert_eq!(
+            size_of::<FairMutexGuard<'_, u64>>(),
+            size_of::<parking_lot::FairMutexGuard<'_, u64>>()
+        );
+        assert_eq!(
+            size_of::<ReentrantMutex<u64>>(),
+            size_of::<parking_lot::ReentrantMutex<u64>>()
+        );
+        assert_eq!(
+            size_of::<ReentrantMutexGuard<'_, u64>>(),
+            size_of::<parking_lot::ReentrantMutexGuard<'_, u64>>()
+        );
+        assert_eq!(
+            size_of::<lockdep::MappedReentrantMutexGuard<'_, u64>>(),
+            size_of::<parking_lot::MappedReentrantMutexGuard<'_, u64>>()
+        );
+        #[cfg(feature = "arc_lock")]
+        {
+            assert_eq!(
+                size_of::<lockdep::ArcMutexGuard<u64>>(),
+                size_of::<parking_lot::ArcMutexGuard<parking_lot::RawMutex, u64>>()
+            );
+            assert_eq!(
+                size_of::<lockdep::ArcRwLockWriteGuard<u64>>(),
+                size_of::<parking_lot::ArcRwLockWriteGuard<parking_lot::RawRwLock, u64>>()
+            );
+            assert_eq!(
+                size_of::<lockdep::ArcReentrantMutexGuard<u64>>(),
+                size_of::<
+                    parking_lot::ArcReentrantMutexGuard<
+                        parking_lot::RawMutex,
+                        parking_lot::RawThreadId,
+                        u64,
+                    >,
+                >()
+            );
+        }
+    }
+
     #[test]
     fn std_locks_are_the_size_of_stds() {
         use lockdep::stdsync;

@@ -1,9 +1,8 @@
 //! `ReentrantMutex`: the same mutex again on its thread is a count (one
 //! held entry, released with the last guard in any order); another mutex of
 //! the class is recursive locking; ABBA between reentrant mutexes is found.
-// Compiled out, the wrappers do not mirror this file's API yet (see
-// docs/migrating.md, "Compiling lockdep out").
-#![cfg(not(lockdep_off))]
+// Compiled out (`--cfg lockdep_off`) the same API compiles and locks: the
+// lock-behaviour tests run there too, those that assert reports are skipped.
 
 use std::cell::Cell;
 
@@ -41,6 +40,7 @@ fn same_instance_again_is_a_count_not_a_report() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore)] // asserts a report
 fn another_instance_of_the_class_is_recursive_locking() {
     static C: LockClass = LockClass::new("remutex::other");
     let m1 = ReentrantMutex::with_class((), &C);
@@ -55,6 +55,7 @@ fn another_instance_of_the_class_is_recursive_locking() {
 }
 
 #[test]
+#[cfg_attr(lockdep_off, ignore)] // asserts a report
 fn abba_between_reentrant_mutexes_is_reported_once() {
     static A: LockClass = LockClass::new("remutex::A");
     static B: LockClass = LockClass::new("remutex::B");
@@ -109,4 +110,30 @@ fn bump_and_unlocked_follow_the_count() {
     ReentrantMutexGuard::bump(&mut outer);
     drop(outer);
     assert!(!m.is_held() && !m.is_locked());
+}
+
+/// `Default` of `ReentrantMutex` and `SeqCount` resolves the user's site when
+/// the standard library builds the lock, as every other lock's does.
+#[test]
+#[cfg_attr(lockdep_off, ignore)] // asserts class names
+fn reentrant_mutex_and_seqcount_built_by_arc_default_get_user_sites() {
+    use std::sync::Arc;
+    let a: Arc<lockdep::ReentrantMutex<u8>> = Default::default();
+    let line_a = line!() - 1;
+    let b: Arc<lockdep::ReentrantMutex<u8>> = Default::default();
+    let line_b = line!() - 1;
+    let s: Arc<lockdep::SeqCount> = Default::default();
+    let line_s = line!() - 1;
+    for (name, line) in [
+        (a.lock_map().class_name(), line_a),
+        (b.lock_map().class_name(), line_b),
+        (s.lock_map().class_name(), line_s),
+    ] {
+        assert!(
+            name.contains(&format!("{}:{line}:", file!())),
+            "{name} should be built on line {line}"
+        );
+        assert!(!name.contains("library/"), "{name}");
+    }
+    assert_ne!(a.lock_map().class_name(), b.lock_map().class_name());
 }

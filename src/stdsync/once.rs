@@ -3,11 +3,10 @@
 //! `crate::sync::once` for what the checker records).
 
 use std::fmt;
-use std::panic::Location;
 use std::sync::OnceState;
 
 use crate::map::LockMap;
-use crate::sync::once::Initialising;
+use crate::sync::once::once_methods;
 
 /// A synchronisation primitive which runs a one-time global initialisation:
 /// `std::sync::Once` with lock-dependency checking.
@@ -39,77 +38,9 @@ impl Once {
             inner: std::sync::Once::new(),
         }
     }
-
-    /// Runs `f` once, if no closure has completed yet; other callers block
-    /// until it has. Panics if the `Once` is poisoned.
-    ///
-    /// # Lock dependency tracking
-    /// Not completed: a blocking acquisition of the class, validated before
-    /// waiting; the thread that runs `f` holds the class while it runs.
-    /// Completed: nothing.
-    #[track_caller]
-    pub fn call_once<F>(&self, f: F)
-    where
-        F: FnOnce(),
-    {
-        if self.inner.is_completed() {
-            return;
-        }
-        let at = Location::caller();
-        self.map.might_acquire();
-        self.inner.call_once(|| {
-            let _held = Initialising::begin(&self.map, at);
-            f()
-        });
-    }
-
-    /// As [`call_once`](Self::call_once), also running on a poisoned `Once`.
-    #[track_caller]
-    pub fn call_once_force<F>(&self, f: F)
-    where
-        F: FnOnce(&OnceState),
-    {
-        if self.inner.is_completed() {
-            return;
-        }
-        let at = Location::caller();
-        self.map.might_acquire();
-        self.inner.call_once_force(|state| {
-            let _held = Initialising::begin(&self.map, at);
-            f(state)
-        });
-    }
-
-    /// Has a closure completed successfully? Records nothing.
-    #[inline]
-    pub fn is_completed(&self) -> bool {
-        self.inner.is_completed()
-    }
-
-    /// Blocks until a closure has completed; panics if poisoned. A blocking
-    /// acquisition of the class when not completed.
-    #[track_caller]
-    pub fn wait(&self) {
-        if !self.inner.is_completed() {
-            self.map.might_acquire();
-            self.inner.wait();
-        }
-    }
-
-    /// As [`wait`](Self::wait), ignoring poison.
-    #[track_caller]
-    pub fn wait_force(&self) {
-        if !self.inner.is_completed() {
-            self.map.might_acquire();
-            self.inner.wait_force();
-        }
-    }
-
-    /// The checker's handle for this `Once` (a lockdep extra).
-    pub const fn lock_map(&self) -> &LockMap {
-        &self.map
-    }
 }
+
+once_methods!(&OnceState);
 
 /// std's deprecated `ONCE_INIT`, as a checked [`Once`] (so that old code
 /// keeps compiling). Every `Once` made from it has the class of this

@@ -106,7 +106,7 @@ impl<'a, G> Mapped<'a, G> {
 /// them: the lock stays held, and on the held-lock stack, until the new
 /// mapped guard drops.
 macro_rules! remap {
-    ($guard:ident, $raw:path $(, $mut:tt)?) => {
+    ($guard:ident, $raw:path, $fair:path $(, $mut:tt)?) => {
         impl<'a, R: $raw + 'a, U: ?Sized + 'a> Mapped<'a, lock_api::$guard<'a, R, U>> {
             /// A guard for a part of this part of the locked data.
             pub fn map<V: ?Sized, F>(s: Self, f: F) -> Mapped<'a, lock_api::$guard<'a, R, V>>
@@ -147,9 +147,34 @@ macro_rules! remap {
                 }
             }
         }
+
+        impl<'a, R: $fair + 'a, U: ?Sized + 'a> Mapped<'a, lock_api::$guard<'a, R, U>> {
+            /// Unlocks fairly (parking_lot's `unlock_fair`); the checker entry
+            /// is released first.
+            #[track_caller]
+            pub fn unlock_fair(s: Self) {
+                let (inner, map, mut recorded) = s.into_parts();
+                recorded.release(map);
+                lock_api::$guard::unlock_fair(inner);
+            }
+        }
     };
 }
 
-remap!(MappedMutexGuard, lock_api::RawMutex, mut);
-remap!(MappedRwLockReadGuard, lock_api::RawRwLock);
-remap!(MappedRwLockWriteGuard, lock_api::RawRwLock, mut);
+remap!(
+    MappedMutexGuard,
+    lock_api::RawMutex,
+    lock_api::RawMutexFair,
+    mut
+);
+remap!(
+    MappedRwLockReadGuard,
+    lock_api::RawRwLock,
+    lock_api::RawRwLockFair
+);
+remap!(
+    MappedRwLockWriteGuard,
+    lock_api::RawRwLock,
+    lock_api::RawRwLockFair,
+    mut
+);

@@ -1,13 +1,20 @@
 //! The lock wrappers: drop-in replacements for `parking_lot`'s locks, built on
 //! [`LockMap`](crate::LockMap) and the engine's entry points.
 
+pub(crate) mod arc;
+pub(crate) mod borrowed;
 pub(crate) mod condvar;
+pub(crate) mod guard;
 pub(crate) mod mapped;
 pub(crate) mod mutex;
 pub(crate) mod once;
 pub(crate) mod remutex;
+#[cfg(feature = "arc_lock")]
+pub(crate) mod remutex_arc;
 pub(crate) mod rwlock;
 pub(crate) mod seqcount;
+pub(crate) mod serde;
+pub(crate) mod shell;
 
 pub use condvar::{Condvar, WaitTimeoutResult};
 pub use mapped::{
@@ -19,6 +26,8 @@ pub use mutex::{ArcFairMutexGuard, ArcMutexGuard};
 pub use mutex::{FairMutex, FairMutexGuard, Mutex, MutexGuard};
 pub use once::{LazyLock, Once, OnceLock, OnceState};
 pub use remutex::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
+#[cfg(feature = "arc_lock")]
+pub use remutex_arc::ArcReentrantMutexGuard;
 #[cfg(feature = "arc_lock")]
 pub use rwlock::{
     ArcRecursiveRwLockReadGuard, ArcRecursiveRwLockUpgradableReadGuard,

@@ -2,31 +2,17 @@
 //! `parking_lot::FairMutex` with lock-dependency checking. Both are generated
 //! from one body by the `mutex!` macro below; the checker treats them alike.
 
-use std::fmt;
-use std::ops::{Deref, DerefMut};
+use std::ops::DerefMut;
 use std::panic::Location;
-#[cfg(feature = "arc_lock")]
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::class::LockClass;
 use crate::engine::{self, Flags, Recorded};
 use crate::map::{LockMap, Mode};
+use crate::sync::arc::arc_guard;
+use crate::sync::borrowed::borrowed_guard;
 use crate::sync::mapped::{Mapped, MappedFairMutexGuard, MappedMutexGuard};
-
-/// A marker that is `Sync` exactly when `T` is, and always `Send`: an Arc
-/// guard owns an `Arc<Mutex<T>>` (`Sync` for any `T: Send`) but hands out
-/// `&T`, so sharing the guard must need `T: Sync`, as lock_api's guards do.
-#[cfg(feature = "arc_lock")]
-struct SyncIf<T: ?Sized>(std::marker::PhantomData<*const T>);
-
-// SAFETY: the marker holds no data; it only withholds `Sync` when `T` lacks it.
-#[cfg(feature = "arc_lock")]
-unsafe impl<T: ?Sized + Sync> Sync for SyncIf<T> {}
-
-// SAFETY: the marker holds no data; `Send` is decided by the other fields.
-#[cfg(feature = "arc_lock")]
-unsafe impl<T: ?Sized> Send for SyncIf<T> {}
+use crate::sync::serde::serde_lock;
+use crate::sync::shell::lock_shell;
 
 /// Generates a checked mutex type `$lock` over the raw mutex `$raw`, with its
 /// guard `$guard` and mapped guard `$mapped`.
@@ -39,51 +25,12 @@ macro_rules! mutex {
         arc_guard: $arc:ident,
         raw: $raw:ty,
     ) => {
-        $(#[$doc])*
-        pub struct $lock<T: ?Sized> {
-            map: LockMap,
-            inner: lock_api::Mutex<$raw, T>,
-        }
-
-        impl<T> $lock<T> {
-            /// A new unlocked mutex whose class is the caller's source location.
-            #[track_caller]
-            pub const fn new(value: T) -> $lock<T> {
-                $lock {
-                    map: LockMap::at_caller_for::<Self>(),
-                    inner: lock_api::Mutex::new(value),
-                }
-            }
-
-            /// As `new`, for constructors that run at run time (`Default`,
-            /// `From`): a lock built inside the standard library
-            /// (`Arc::default`, `Box::default`) gets the user's construction
-            /// site as its class (see `docs/semantics.md`).
-            #[track_caller]
-            pub(crate) fn new_runtime(value: T) -> $lock<T> {
-                $lock {
-                    map: LockMap::at_runtime_caller_for::<Self>(),
-                    inner: lock_api::Mutex::new(value),
-                }
-            }
-
-            /// A new unlocked mutex in the named class `class`.
-            #[track_caller]
-            pub const fn with_class(value: T, class: &'static LockClass) -> $lock<T> {
-                $lock {
-                    map: LockMap::with_class(class),
-                    inner: lock_api::Mutex::new(value),
-                }
-            }
-
-            /// Consumes the mutex, returning the data. Dropping a mutex this
-            /// thread still holds (after `mem::forget` of a guard) reports
-            /// *held lock freed*.
-            pub fn into_inner(self) -> T {
-                let $lock { map, inner } = self;
-                drop(map);
-                inner.into_inner()
-            }
+        lock_shell! {
+            $(#[$doc])*
+            lock: $lock,
+            inner: Mutex,
+            raw: $raw,
+            what: "mutex",
         }
 
         impl<T: ?Sized> $lock<T> {
@@ -191,45 +138,6 @@ macro_rules! mutex {
                 self.tried(inner, Location::caller())
             }
 
-            /// Mutable access without locking (the borrow checker proves exclusivity).
-            pub fn get_mut(&mut self) -> &mut T {
-                self.inner.get_mut()
-            }
-
-            /// Is the mutex currently locked (by any thread)?
-            pub fn is_locked(&self) -> bool {
-                self.inner.is_locked()
-            }
-
-            /// Does the current thread hold this mutex (as the checker sees it)?
-            pub fn is_held(&self) -> bool {
-                self.map.is_held()
-            }
-
-            /// The checker's handle for this lock, e.g. to name it as a nest lock.
-            pub const fn lock_map(&self) -> &LockMap {
-                &self.map
-            }
-
-            /// A raw pointer to the data (parking_lot's `data_ptr`). Accesses
-            /// through it are not seen by the checker.
-            pub const fn data_ptr(&self) -> *mut T {
-                self.inner.data_ptr()
-            }
-
-            /// The raw mutex underneath (parking_lot's `raw`). Locking or
-            /// unlocking it directly bypasses the checker entirely (use
-            /// [`make_guard_unchecked`](Self::make_guard_unchecked) or
-            /// [`LockMap`] events to tell it).
-            ///
-            /// # Safety
-            /// As parking_lot's `raw`: operations on the raw lock must keep
-            /// every live guard and reference to the data valid.
-            pub unsafe fn raw(&self) -> &$raw {
-                // SAFETY: forwarded; the caller upholds `raw`'s contract.
-                unsafe { self.inner.raw() }
-            }
-
             /// Forcibly unlocks a mutex whose guard was forgotten (parking_lot's
             /// `force_unlock`), and tells the checker: this thread's entry for
             /// the mutex is released, as when the guard drops. This is the sound
@@ -260,357 +168,53 @@ macro_rules! mutex {
             }
         }
 
-        /// Serializes the data with the lock taken, as parking_lot does
-        /// (feature `serde`): a blocking acquisition, validated like `lock`.
-        #[cfg(feature = "serde")]
-        impl<T: ?Sized + serde::Serialize> serde::Serialize for $lock<T> {
-            #[track_caller]
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                self.lock().serialize(serializer)
-            }
-        }
+        serde_lock!($lock, lock);
 
-        /// Deserializes the data into a new unlocked lock (feature `serde`);
-        /// its class is the site of the `deserialize` call.
-        #[cfg(feature = "serde")]
-        impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for $lock<T> {
-            #[track_caller]
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = T::deserialize(deserializer)?;
-                Ok($lock::new(value))
-            }
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> $lock<T> {
-            /// As [`lock`](Self::lock), through an `Arc`: the guard owns a
-            /// clone of the `Arc` and has no lifetime (parking_lot's
-            /// `lock_arc`, feature `arc_lock`). Validated before blocking; the
-            /// checker entry is released when the guard drops.
-            #[track_caller]
-            pub fn lock_arc(self: &Arc<Self>) -> $arc<T> {
-                let recorded = Recorded::new(self.map.lock(Mode::Exclusive, 0, None));
-                // SAFETY: the raw lock is taken here and released exactly once,
-                // by the guard's `Drop` (or `unlock_fair`), with this token.
-                let token = lock_api::RawMutex::lock(unsafe { self.inner.raw() });
-                $arc::new(Arc::clone(self), token, recorded)
-            }
-
-            /// As [`try_lock`](Self::try_lock), through an `Arc` (a trylock).
-            #[track_caller]
-            pub fn try_lock_arc(self: &Arc<Self>) -> Option<$arc<T>> {
-                let at = Location::caller();
-                // SAFETY: as in `lock_arc`.
-                let token = lock_api::RawMutex::try_lock(unsafe { self.inner.raw() })?;
-                Some(self.arc_tried(token, at))
-            }
-
-            /// As [`try_lock_for`](Self::try_lock_for), through an `Arc` (a trylock).
-            #[track_caller]
-            pub fn try_lock_arc_for(self: &Arc<Self>, timeout: Duration) -> Option<$arc<T>> {
-                let at = Location::caller();
-                // SAFETY: as in `lock_arc`.
-                let token = lock_api::RawMutexTimed::try_lock_for(unsafe { self.inner.raw() }, timeout)?;
-                Some(self.arc_tried(token, at))
-            }
-
-            /// As [`try_lock_until`](Self::try_lock_until), through an `Arc` (a trylock).
-            #[track_caller]
-            pub fn try_lock_arc_until(self: &Arc<Self>, deadline: Instant) -> Option<$arc<T>> {
-                let at = Location::caller();
-                // SAFETY: as in `lock_arc`.
-                let token = lock_api::RawMutexTimed::try_lock_until(unsafe { self.inner.raw() }, deadline)?;
-                Some(self.arc_tried(token, at))
-            }
-
-            fn arc_tried(
-                self: &Arc<Self>,
-                token: <$raw as lock_api::RawMutex>::Guard,
-                at: &'static Location<'static>,
-            ) -> $arc<T> {
-                let recorded = Recorded::new(engine::acquire(
-                    &self.map,
-                    Mode::Exclusive,
-                    0,
-                    Flags::TRYLOCK,
-                    None,
-                    at,
-                ));
-                $arc::new(Arc::clone(self), token, recorded)
-            }
-        }
-
-        #[doc = concat!("A guard of a [`", stringify!($lock), "`] held through an `Arc`, with no lifetime")]
-        /// (parking_lot's `ArcMutexGuard`, feature `arc_lock`). Dropping it
-        /// releases the checker entry, on the thread that took the lock
-        /// (`!Send` unless `send_guard`, which posts the release to it).
-        #[cfg(feature = "arc_lock")]
-        #[must_use = "if unused the Mutex will immediately unlock"]
-        #[clippy::has_significant_drop]
-        pub struct $arc<T: ?Sized> {
-            lock: Arc<$lock<T>>,
-            token: std::mem::ManuallyDrop<<$raw as lock_api::RawMutex>::Guard>,
-            recorded: Recorded,
-            /// `Sync` only if `T` is: a shared guard hands out `&T`.
-            _sync: SyncIf<T>,
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> $arc<T> {
-            fn new(lock: Arc<$lock<T>>, token: <$raw as lock_api::RawMutex>::Guard, recorded: Recorded) -> Self {
-                $arc {
-                    lock,
-                    token: std::mem::ManuallyDrop::new(token),
-                    recorded,
-                    _sync: SyncIf(std::marker::PhantomData),
-                }
-            }
-
-            /// The `Arc` of the mutex this guard holds.
-            pub fn mutex(s: &Self) -> &Arc<$lock<T>> {
-                &s.lock
-            }
-
-            /// Unlocks the mutex and returns its `Arc`.
-            #[track_caller]
-            pub fn into_arc(s: Self) -> Arc<$lock<T>> {
-                let lock = Arc::clone(&s.lock);
-                drop(s);
-                lock
-            }
-
-            /// Unlocks fairly; the checker entry is released first.
-            #[track_caller]
-            pub fn unlock_fair(s: Self) {
-                let mut s = std::mem::ManuallyDrop::new(s);
-                let s = &mut *s;
-                s.recorded.release(&s.lock.map);
-                // SAFETY: `s` is never dropped, so the token is taken once,
-                // and it is this acquisition's state.
-                unsafe {
-                    let token = std::mem::ManuallyDrop::take(&mut s.token);
-                    lock_api::RawMutexFair::unlock_fair(s.lock.inner.raw(), token);
-                    drop(std::ptr::read(&s.lock));
-                }
-            }
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> Drop for $arc<T> {
-            fn drop(&mut self) {
-                self.recorded.release(&self.lock.map);
-                // SAFETY: the token is this acquisition's state, taken once
-                // here (the guard is being dropped).
-                unsafe {
-                    let token = std::mem::ManuallyDrop::take(&mut self.token);
-                    self.lock.inner.force_unlock(token);
-                }
-            }
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> Deref for $arc<T> {
-            type Target = T;
-            fn deref(&self) -> &T {
-                // SAFETY: the guard holds the lock, so no other access exists.
-                unsafe { &*self.lock.inner.data_ptr() }
-            }
+        arc_guard! {
+            lock: $lock,
+            guard: $guard,
+            arc: $arc,
+            accessor: mutex,
+            what: "mutex",
+            lock_arc = lock,
+            try_lock_arc = try_lock,
+            try_lock_arc_for = try_lock_for,
+            try_lock_arc_until = try_lock_until,
         }
 
         #[cfg(feature = "arc_lock")]
         impl<T: ?Sized> DerefMut for $arc<T> {
             fn deref_mut(&mut self) -> &mut T {
                 // SAFETY: the guard holds the lock exclusively and is borrowed mutably.
-                unsafe { &mut *self.lock.inner.data_ptr() }
+                unsafe { &mut *self.lock.data_ptr() }
             }
         }
 
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $arc<T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized + fmt::Display> fmt::Display for $arc<T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&**self, f)
-            }
-        }
-
-        impl<T: Default> Default for $lock<T> {
-            #[track_caller]
-            fn default() -> Self {
-                $lock::new_runtime(T::default())
-            }
-        }
-
-        impl<T> From<T> for $lock<T> {
-            #[track_caller]
-            fn from(value: T) -> Self {
-                $lock::new_runtime(value)
-            }
-        }
-
-        /// Prints exactly what parking_lot prints (`Mutex { data: [0, 10] }`,
-        /// or `Mutex { data: <locked> }` while locked); the probe is a raw
-        /// trylock the checker does not see.
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $lock<T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&self.inner, f)
-            }
-        }
-
-        #[doc = concat!("RAII guard of a [`", stringify!($lock), "`]; the lock is released (and the")]
-        /// checker told) when it drops. `!Send` (the held-lock stack is per
-        /// thread), unless the `send_guard` feature is on: see `docs/migrating.md`.
-        #[must_use = "if unused the Mutex will immediately unlock"]
-        #[clippy::has_significant_drop]
-        pub struct $guard<'a, T: ?Sized> {
-            lock: &'a $lock<T>,
-            inner: lock_api::MutexGuard<'a, $raw, T>,
-            recorded: Recorded,
-            /// How it was acquired, to re-acquire it the same way after a wait.
-            subclass: u8,
+        borrowed_guard! {
+            #[doc = concat!("RAII guard of a [`", stringify!($lock), "`]; the lock is released (and the")]
+            /// checker told) when it drops. `!Send` (the held-lock stack is per
+            /// thread), unless the `send_guard` feature is on: see `docs/migrating.md`.
+            #[must_use = "if unused the Mutex will immediately unlock"]
+            guard: $guard,
+            lock: $lock,
+            inner: MutexGuard,
+            raw: $raw,
+            mapped: $mapped,
+            mode: Mode::Exclusive,
             nest: Option<&'a LockMap>,
+            accessor: mutex,
+            make: make_guard_unchecked,
+            access: [mut],
         }
 
         impl<'a, T: ?Sized> $guard<'a, T> {
-            /// The mutex this guard holds.
-            pub fn mutex(s: &Self) -> &'a $lock<T> {
-                s.lock
-            }
-
-            /// A guard for a part of the locked data (parking_lot's `map`). The
-            /// mutex stays held, and on the held-lock stack, until the mapped
-            /// guard drops.
-            pub fn map<U: ?Sized, F>(s: Self, f: F) -> $mapped<'a, U>
-            where
-                F: FnOnce(&mut T) -> &mut U,
-            {
-                let (lock, inner, recorded) = s.into_parts();
-                Mapped::new(lock_api::MutexGuard::map(inner, f), &lock.map, recorded)
-            }
-
-            /// As [`map`](Self::map) if `f` returns `Some`; otherwise gives the guard back.
-            pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<$mapped<'a, U>, Self>
-            where
-                F: FnOnce(&mut T) -> Option<&mut U>,
-            {
-                let (subclass, nest) = (s.subclass, s.nest);
-                let (lock, inner, recorded) = s.into_parts();
-                match lock_api::MutexGuard::try_map(inner, f) {
-                    Ok(mapped) => Ok(Mapped::new(mapped, &lock.map, recorded)),
-                    Err(inner) => Err($guard { lock, inner, recorded, subclass, nest }),
-                }
-            }
-
-            /// As [`map`](Self::map) if `f` returns `Ok`; otherwise gives the
-            /// guard back with the error.
-            pub fn try_map_or_err<U: ?Sized, F, E>(s: Self, f: F) -> Result<$mapped<'a, U>, (Self, E)>
-            where
-                F: FnOnce(&mut T) -> Result<&mut U, E>,
-            {
-                let (subclass, nest) = (s.subclass, s.nest);
-                let (lock, inner, recorded) = s.into_parts();
-                match lock_api::MutexGuard::try_map_or_err(inner, f) {
-                    Ok(mapped) => Ok(Mapped::new(mapped, &lock.map, recorded)),
-                    Err((inner, e)) => Err(($guard { lock, inner, recorded, subclass, nest }, e)),
-                }
-            }
-
             /// Leaks the guard: the mutex stays locked forever and the data is
             /// borrowed for `'a` (parking_lot's `leak`). The checker keeps the
             /// mutex on this thread's held stack, which is the truth: the
             /// thread never releases it, and locking it again is reported.
             pub fn leak(s: Self) -> &'a mut T {
-                let (_, inner, _) = s.into_parts();
+                let (_, inner, _, _) = s.into_parts();
                 lock_api::MutexGuard::leak(inner)
-            }
-
-            /// Unlocks fairly (parking_lot's `unlock_fair`); the checker entry
-            /// is released first.
-            #[track_caller]
-            pub fn unlock_fair(mut s: Self) {
-                s.recorded.release(&s.lock.map);
-                let (_, inner, _) = s.into_parts();
-                lock_api::MutexGuard::unlock_fair(inner);
-            }
-
-            /// Takes the guard apart without releasing anything.
-            fn into_parts(self) -> (&'a $lock<T>, lock_api::MutexGuard<'a, $raw, T>, Recorded) {
-                let this = std::mem::ManuallyDrop::new(self);
-                // SAFETY: `this` is never used or dropped again, and `inner` is
-                // moved out exactly once; the other fields are `Copy`.
-                let inner = unsafe { std::ptr::read(&this.inner) };
-                (this.lock, inner, this.recorded)
-            }
-
-            /// Temporarily unlocks the mutex to run `f`, then locks it again
-            /// (with full validation, as a new acquisition in the same subclass
-            /// and with the same nest lock).
-            #[track_caller]
-            pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
-                let at = Location::caller();
-                Self::around(s, at, |g, f| lock_api::MutexGuard::unlocked(g, f), f)
-            }
-
-            /// As [`unlocked`](Self::unlocked), unlocking fairly.
-            #[track_caller]
-            pub fn unlocked_fair<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
-                let at = Location::caller();
-                Self::around(s, at, |g, f| lock_api::MutexGuard::unlocked_fair(g, f), f)
-            }
-
-            /// Lets a waiting thread take the mutex if there is one
-            /// (parking_lot's `bump`): to the checker a release and a validated
-            /// re-acquisition, as [`unlocked`](Self::unlocked) with nothing in
-            /// between.
-            #[track_caller]
-            pub fn bump(s: &mut Self) {
-                let at = Location::caller();
-                Self::around(
-                    s,
-                    at,
-                    |g, f| {
-                        lock_api::MutexGuard::bump(g);
-                        f()
-                    },
-                    || (),
-                )
-            }
-
-            fn around<U>(
-                s: &mut Self,
-                at: &'static Location<'static>,
-                how: impl FnOnce(&mut lock_api::MutexGuard<'a, $raw, T>, &mut dyn FnMut() -> U) -> U,
-                f: impl FnOnce() -> U,
-            ) -> U {
-                let map = &s.lock.map;
-                let (subclass, nest) = (s.subclass, s.nest);
-                s.recorded.release(map);
-                let recorded = &mut s.recorded;
-                let mut f = Some(f);
-                how(&mut s.inner, &mut || {
-                    let out = (f.take().expect("called once"))();
-                    *recorded = Recorded::new(engine::acquire(
-                        map,
-                        Mode::Exclusive,
-                        subclass,
-                        Flags::NONE,
-                        nest,
-                        at,
-                    ));
-                    out
-                })
-            }
-        }
-
-        impl<T: ?Sized> Deref for $guard<'_, T> {
-            type Target = T;
-            fn deref(&self) -> &T {
-                &self.inner
             }
         }
 
@@ -619,29 +223,11 @@ macro_rules! mutex {
                 &mut self.inner
             }
         }
-
-        impl<T: ?Sized> Drop for $guard<'_, T> {
-            fn drop(&mut self) {
-                self.recorded.release(&self.lock.map);
-            }
-        }
-
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
-
-        impl<T: ?Sized + fmt::Display> fmt::Display for $guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&**self, f)
-            }
-        }
     };
 }
 
 mutex! {
-    /// A mutual-exclusion lock: `parking_lot::Mutex` plus a [`LockMap`].
+    /// A mutual-exclusion lock: `parking_lot::Mutex` plus a [`LockMap`](crate::LockMap).
     ///
     /// Same methods and guard behaviour as `parking_lot::Mutex`. Each
     /// blocking acquisition is validated *before* it blocks (so the report is
@@ -650,7 +236,7 @@ mutex! {
     /// lock.
     ///
     /// The lock's class is the source location of [`Mutex::new`]'s caller, or
-    /// a named [`LockClass`] with [`Mutex::with_class`].
+    /// a named [`LockClass`](crate::LockClass) with [`Mutex::with_class`].
     ///
     /// ```
     /// use lockdep::Mutex;
@@ -666,7 +252,7 @@ mutex! {
 }
 
 mutex! {
-    /// An always-fair mutex: `parking_lot::FairMutex` plus a [`LockMap`],
+    /// An always-fair mutex: `parking_lot::FairMutex` plus a [`LockMap`](crate::LockMap),
     /// checked exactly like [`Mutex`].
     ///
     /// ```

@@ -98,6 +98,89 @@ pub(crate) fn get_or_init<'c, T>(
     })
 }
 
+/// The methods that std's and parking_lot's `Once` share, checked alike:
+/// `is_completed`, `wait`, `wait_force`, `call_once`, `call_once_force` (whose
+/// closure gets `$state`) and lockdep's `lock_map`. For a type with fields
+/// `map: LockMap` and `inner` (the `Once` underneath).
+macro_rules! once_methods {
+    ($state:ty) => {
+        impl Once {
+            /// Has a closure completed successfully? Records nothing.
+            #[inline]
+            pub fn is_completed(&self) -> bool {
+                self.inner.is_completed()
+            }
+
+            /// Blocks until a closure has completed; panics if the `Once` is
+            /// poisoned. A blocking acquisition of the class when not completed.
+            #[track_caller]
+            pub fn wait(&self) {
+                if !self.inner.is_completed() {
+                    self.map.might_acquire();
+                    self.inner.wait();
+                }
+            }
+
+            /// As [`wait`](Self::wait), ignoring poison.
+            #[track_caller]
+            pub fn wait_force(&self) {
+                if !self.inner.is_completed() {
+                    self.map.might_acquire();
+                    self.inner.wait_force();
+                }
+            }
+
+            /// Runs `f` once, if no closure has completed yet; other callers block
+            /// until it has. Panics if the `Once` is poisoned.
+            ///
+            /// # Lock dependency tracking
+            /// Not completed: a blocking acquisition of the class, validated before
+            /// waiting; the thread that runs `f` holds the class while it runs.
+            /// Completed: nothing.
+            #[track_caller]
+            pub fn call_once<F>(&self, f: F)
+            where
+                F: FnOnce(),
+            {
+                if self.inner.is_completed() {
+                    return;
+                }
+                let at = std::panic::Location::caller();
+                self.map.might_acquire();
+                self.inner.call_once(|| {
+                    let _held = crate::sync::once::Initialising::begin(&self.map, at);
+                    f()
+                });
+            }
+
+            /// As [`call_once`](Self::call_once), also running on a poisoned `Once`;
+            /// `f` gets the state it found.
+            #[track_caller]
+            pub fn call_once_force<F>(&self, f: F)
+            where
+                F: FnOnce($state),
+            {
+                if self.inner.is_completed() {
+                    return;
+                }
+                let at = std::panic::Location::caller();
+                self.map.might_acquire();
+                self.inner.call_once_force(|state| {
+                    let _held = crate::sync::once::Initialising::begin(&self.map, at);
+                    f(state)
+                });
+            }
+
+            /// The checker's handle for this `Once` (a lockdep extra).
+            pub const fn lock_map(&self) -> &LockMap {
+                &self.map
+            }
+        }
+    };
+}
+
+pub(crate) use once_methods;
+
 // ===== Once (parking_lot's) =====
 
 /// A synchronisation primitive which runs a one-time initialisation:
@@ -148,78 +231,9 @@ impl Once {
     pub fn state(&self) -> OnceState {
         self.inner.state()
     }
-
-    /// Has a closure completed successfully?
-    #[inline]
-    pub fn is_completed(&self) -> bool {
-        self.inner.is_completed()
-    }
-
-    /// Blocks until a closure has completed; panics if the `Once` is
-    /// poisoned. A blocking acquisition of the class when not completed.
-    #[track_caller]
-    pub fn wait(&self) {
-        if !self.inner.is_completed() {
-            self.map.might_acquire();
-            self.inner.wait();
-        }
-    }
-
-    /// As [`wait`](Self::wait), ignoring poison.
-    #[track_caller]
-    pub fn wait_force(&self) {
-        if !self.inner.is_completed() {
-            self.map.might_acquire();
-            self.inner.wait_force();
-        }
-    }
-
-    /// Runs `f` once, if no closure has completed yet; other callers block
-    /// until it has. Panics if the `Once` is poisoned.
-    ///
-    /// # Lock dependency tracking
-    /// Not completed: a blocking acquisition of the class, validated before
-    /// waiting; the thread that runs `f` holds the class while it runs.
-    /// Completed: nothing.
-    #[track_caller]
-    pub fn call_once<F>(&self, f: F)
-    where
-        F: FnOnce(),
-    {
-        if self.inner.is_completed() {
-            return;
-        }
-        let at = Location::caller();
-        self.map.might_acquire();
-        self.inner.call_once(|| {
-            let _held = Initialising::begin(&self.map, at);
-            f()
-        });
-    }
-
-    /// As [`call_once`](Self::call_once), also running on a poisoned `Once`;
-    /// `f` gets the state it found.
-    #[track_caller]
-    pub fn call_once_force<F>(&self, f: F)
-    where
-        F: FnOnce(OnceState),
-    {
-        if self.inner.is_completed() {
-            return;
-        }
-        let at = Location::caller();
-        self.map.might_acquire();
-        self.inner.call_once_force(|state| {
-            let _held = Initialising::begin(&self.map, at);
-            f(state)
-        });
-    }
-
-    /// The checker's handle for this `Once` (a lockdep extra).
-    pub const fn lock_map(&self) -> &LockMap {
-        &self.map
-    }
 }
+
+once_methods!(OnceState);
 
 impl Default for Once {
     /// A new `Once`; its class is the caller's site (the user's, when the

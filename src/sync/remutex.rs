@@ -9,6 +9,7 @@
 //! holding the first is recursive locking, as for [`Mutex`](crate::Mutex).
 
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::ops::Deref;
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -17,6 +18,8 @@ use std::time::{Duration, Instant};
 use crate::class::LockClass;
 use crate::engine::{self, Flags};
 use crate::map::{LockMap, Mode};
+use crate::sync::guard::fmt_via_deref;
+use crate::sync::serde::serde_lock;
 
 type Inner<T> = lock_api::ReentrantMutex<parking_lot::RawMutex, parking_lot::RawThreadId, T>;
 type InnerGuard<'a, T> =
@@ -82,6 +85,14 @@ impl<T> ReentrantMutex<T> {
         ReentrantMutex::from_map(LockMap::at_caller_for::<Self>(), value)
     }
 
+    /// As `new`, for constructors that run at run time (`Default`, `From`):
+    /// a lock built inside the standard library (`Arc::default`) gets the
+    /// user's construction site as its class (see `docs/semantics.md`).
+    #[track_caller]
+    pub(crate) fn new_runtime(value: T) -> ReentrantMutex<T> {
+        ReentrantMutex::from_map(LockMap::at_runtime_caller_for::<Self>(), value)
+    }
+
     /// A new unlocked mutex in the named class `class`.
     #[track_caller]
     pub const fn with_class(value: T, class: &'static LockClass) -> ReentrantMutex<T> {
@@ -97,6 +108,33 @@ impl<T> ReentrantMutex<T> {
             },
             inner: lock_api::ReentrantMutex::new(value),
         }
+    }
+
+    /// A new mutex over an existing raw mutex and thread-id source
+    /// (parking_lot's `from_raw`), whose class is the caller's source
+    /// location, as for `new`. The raw mutex should be unlocked.
+    #[track_caller]
+    pub const fn from_raw(
+        raw: parking_lot::RawMutex,
+        get_thread_id: parking_lot::RawThreadId,
+        value: T,
+    ) -> ReentrantMutex<T> {
+        ReentrantMutex {
+            state: Reentry {
+                map: LockMap::at_caller_for::<Self>(),
+                depth: AtomicUsize::new(0),
+                recorded: AtomicBool::new(false),
+            },
+            inner: lock_api::ReentrantMutex::from_raw(raw, get_thread_id, value),
+        }
+    }
+
+    /// Consumes the mutex, returning the raw mutex, the thread-id source and
+    /// the data (parking_lot's `into_inner_with_raw`).
+    pub fn into_inner_with_raw(self) -> (parking_lot::RawMutex, parking_lot::RawThreadId, T) {
+        let ReentrantMutex { state, inner } = self;
+        drop(state);
+        inner.into_inner_with_raw()
     }
 
     /// Consumes the mutex, returning the data.
@@ -192,40 +230,73 @@ impl<T: ?Sized> ReentrantMutex<T> {
     pub const fn data_ptr(&self) -> *mut T {
         self.inner.data_ptr()
     }
-}
 
-/// Serializes the data with the lock taken, as parking_lot does
-/// (feature `serde`): a blocking acquisition, validated like `lock`.
-#[cfg(feature = "serde")]
-impl<T: ?Sized + serde::Serialize> serde::Serialize for ReentrantMutex<T> {
+    /// The raw mutex underneath (parking_lot's `raw`). Locking or unlocking
+    /// it directly bypasses the checker and the reentrancy count.
+    ///
+    /// # Safety
+    /// As parking_lot's `raw`: operations on the raw lock must keep every
+    /// live guard, reference to the data and the owner and count bookkeeping
+    /// valid.
+    pub unsafe fn raw(&self) -> &parking_lot::RawMutex {
+        // SAFETY: forwarded; the caller upholds `raw`'s contract.
+        unsafe { self.inner.raw() }
+    }
+
+    /// A guard for one level of the mutex this thread holds and whose guard
+    /// was forgotten (parking_lot's `make_guard_unchecked`). The checker
+    /// records nothing: the forgotten guard's level is still counted, and
+    /// the outermost acquisition is still on the held stack.
+    ///
+    /// # Safety
+    /// As parking_lot's: the current thread logically holds the level (its
+    /// guard was forgotten), and no other guard for it exists.
+    pub unsafe fn make_guard_unchecked(&self) -> ReentrantMutexGuard<'_, T> {
+        // SAFETY: forwarded; the caller upholds the contract.
+        let inner = unsafe { self.inner.make_guard_unchecked() };
+        ReentrantMutexGuard { lock: self, inner }
+    }
+
+    /// Releases one level whose guard was forgotten (parking_lot's
+    /// `force_unlock`), as dropping that guard would have: the thread's last
+    /// level also releases the checker entry.
+    ///
+    /// # Safety
+    /// As parking_lot's: the current thread holds a level whose guard was
+    /// forgotten, and no live guard will release it.
     #[track_caller]
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.lock().serialize(serializer)
+    pub unsafe fn force_unlock(&self) {
+        self.state.exit();
+        // SAFETY: forwarded; the caller upholds the contract.
+        unsafe { self.inner.force_unlock() }
+    }
+
+    /// As [`force_unlock`](Self::force_unlock), unlocking fairly if this is
+    /// the last level.
+    ///
+    /// # Safety
+    /// As [`force_unlock`](Self::force_unlock).
+    #[track_caller]
+    pub unsafe fn force_unlock_fair(&self) {
+        self.state.exit();
+        // SAFETY: forwarded; the caller upholds the contract.
+        unsafe { self.inner.force_unlock_fair() }
     }
 }
 
-/// Deserializes the data into a new unlocked lock (feature `serde`);
-/// its class is the site of the `deserialize` call.
-#[cfg(feature = "serde")]
-impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for ReentrantMutex<T> {
-    #[track_caller]
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = T::deserialize(deserializer)?;
-        Ok(ReentrantMutex::new(value))
-    }
-}
+serde_lock!(ReentrantMutex, lock);
 
 impl<T: Default> Default for ReentrantMutex<T> {
     #[track_caller]
     fn default() -> Self {
-        ReentrantMutex::new(T::default())
+        ReentrantMutex::new_runtime(T::default())
     }
 }
 
 impl<T> From<T> for ReentrantMutex<T> {
     #[track_caller]
     fn from(value: T) -> Self {
-        ReentrantMutex::new(value)
+        ReentrantMutex::new_runtime(value)
     }
 }
 
@@ -398,17 +469,7 @@ impl<T: ?Sized> Drop for ReentrantMutexGuard<'_, T> {
     }
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for ReentrantMutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<T: ?Sized + fmt::Display> fmt::Display for ReentrantMutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
+fmt_via_deref!(ReentrantMutexGuard<'_, T>);
 
 /// A guard for a part of the data of a [`ReentrantMutex`], from
 /// [`ReentrantMutexGuard::map`].
@@ -432,14 +493,64 @@ impl<U: ?Sized> Drop for MappedReentrantMutexGuard<'_, U> {
     }
 }
 
-impl<U: ?Sized + fmt::Debug> fmt::Debug for MappedReentrantMutexGuard<'_, U> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
+fmt_via_deref!(MappedReentrantMutexGuard<'_, U>);
 
-impl<U: ?Sized + fmt::Display> fmt::Display for MappedReentrantMutexGuard<'_, U> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
+impl<'a, U: ?Sized> MappedReentrantMutexGuard<'a, U> {
+    fn into_parts(self) -> (&'a Reentry, InnerMapped<'a, U>) {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, and `inner` is moved
+        // out exactly once; `state` is `Copy`.
+        let inner = unsafe { std::ptr::read(&this.inner) };
+        (this.state, inner)
+    }
+
+    /// A guard for a part of this part of the data; it stays one of the
+    /// thread's guards until it drops.
+    pub fn map<V: ?Sized, F>(s: Self, f: F) -> MappedReentrantMutexGuard<'a, V>
+    where
+        F: FnOnce(&U) -> &V,
+    {
+        let (state, inner) = s.into_parts();
+        MappedReentrantMutexGuard {
+            state,
+            inner: lock_api::MappedReentrantMutexGuard::map(inner, f),
+        }
+    }
+
+    /// As [`map`](Self::map) if `f` returns `Some`; otherwise gives the guard back.
+    pub fn try_map<V: ?Sized, F>(s: Self, f: F) -> Result<MappedReentrantMutexGuard<'a, V>, Self>
+    where
+        F: FnOnce(&U) -> Option<&V>,
+    {
+        let (state, inner) = s.into_parts();
+        match lock_api::MappedReentrantMutexGuard::try_map(inner, f) {
+            Ok(inner) => Ok(MappedReentrantMutexGuard { state, inner }),
+            Err(inner) => Err(MappedReentrantMutexGuard { state, inner }),
+        }
+    }
+
+    /// As [`map`](Self::map) if `f` returns `Ok`; otherwise gives the guard
+    /// back with the error.
+    pub fn try_map_or_err<V: ?Sized, F, E>(
+        s: Self,
+        f: F,
+    ) -> Result<MappedReentrantMutexGuard<'a, V>, (Self, E)>
+    where
+        F: FnOnce(&U) -> Result<&V, E>,
+    {
+        let (state, inner) = s.into_parts();
+        match lock_api::MappedReentrantMutexGuard::try_map_or_err(inner, f) {
+            Ok(inner) => Ok(MappedReentrantMutexGuard { state, inner }),
+            Err((inner, e)) => Err((MappedReentrantMutexGuard { state, inner }, e)),
+        }
+    }
+
+    /// Releases this level, fairly if it is the thread's last (then the
+    /// checker entry is released first).
+    #[track_caller]
+    pub fn unlock_fair(s: Self) {
+        s.state.exit();
+        let (_, inner) = s.into_parts();
+        lock_api::MappedReentrantMutexGuard::unlock_fair(inner);
     }
 }

@@ -14,26 +14,21 @@
 //! Both are generated from one body by the `rwlock!` macro below; they differ
 //! only in the lock underneath and in the mode of `read`.
 
-use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
-#[cfg(feature = "arc_lock")]
-use std::sync::Arc;
-
-#[cfg(feature = "arc_lock")]
-use lock_api::{
-    RawRwLock as _, RawRwLockFair as _, RawRwLockTimed as _, RawRwLockUpgrade as _,
-    RawRwLockUpgradeFair as _, RawRwLockUpgradeTimed as _,
-};
 use std::time::{Duration, Instant};
 
-use crate::class::LockClass;
 use crate::engine::{self, Flags, Recorded};
-use crate::map::{LockMap, Mode};
+use crate::map::Mode;
+use crate::sync::arc::arc_rwlock;
+use crate::sync::borrowed::borrowed_guard;
+use crate::sync::guard::fmt_via_deref;
 use crate::sync::mapped::{
     Mapped, MappedRecursiveRwLockReadGuard, MappedRecursiveRwLockWriteGuard, MappedRwLockReadGuard,
     MappedRwLockWriteGuard,
 };
+use crate::sync::serde::serde_lock;
+use crate::sync::shell::lock_shell;
 
 /// The kernel's name for a reader-writer semaphore: the same type as [`RwLock`].
 pub type RwSem<T> = RwLock<T>;
@@ -56,49 +51,12 @@ macro_rules! rwlock {
         read_mode: $read_mode:expr,
         read_doc: $read_doc:literal,
     ) => {
-        $(#[$doc])*
-        pub struct $lock<T: ?Sized> {
-            map: LockMap,
-            inner: lock_api::RwLock<$raw, T>,
-        }
-
-        impl<T> $lock<T> {
-            /// A new unlocked lock whose class is the caller's source location.
-            #[track_caller]
-            pub const fn new(value: T) -> $lock<T> {
-                $lock {
-                    map: LockMap::at_caller_for::<Self>(),
-                    inner: lock_api::RwLock::new(value),
-                }
-            }
-
-            /// As `new`, for constructors that run at run time (`Default`,
-            /// `From`): a lock built inside the standard library
-            /// (`Arc::default`, `Box::default`) gets the user's construction
-            /// site as its class (see `docs/semantics.md`).
-            #[track_caller]
-            pub(crate) fn new_runtime(value: T) -> $lock<T> {
-                $lock {
-                    map: LockMap::at_runtime_caller_for::<Self>(),
-                    inner: lock_api::RwLock::new(value),
-                }
-            }
-
-            /// A new unlocked lock in the named class `class`.
-            #[track_caller]
-            pub const fn with_class(value: T, class: &'static LockClass) -> $lock<T> {
-                $lock {
-                    map: LockMap::with_class(class),
-                    inner: lock_api::RwLock::new(value),
-                }
-            }
-
-            /// Consumes the lock, returning the data.
-            pub fn into_inner(self) -> T {
-                let $lock { map, inner } = self;
-                drop(map);
-                inner.into_inner()
-            }
+        lock_shell! {
+            $(#[$doc])*
+            lock: $lock,
+            inner: RwLock,
+            raw: $raw,
+            what: "lock",
         }
 
         impl<T: ?Sized> $lock<T> {
@@ -117,6 +75,7 @@ macro_rules! rwlock {
                     inner: self.inner.read(),
                     recorded,
                     subclass,
+                    nest: (),
                 }
             }
 
@@ -135,6 +94,7 @@ macro_rules! rwlock {
                     inner: self.inner.write(),
                     recorded,
                     subclass,
+                    nest: (),
                 }
             }
 
@@ -256,6 +216,7 @@ macro_rules! rwlock {
                     inner,
                     recorded,
                     subclass: 0,
+                    nest: (),
                 }
             }
 
@@ -277,49 +238,66 @@ macro_rules! rwlock {
                     inner,
                     recorded,
                     subclass: 0,
+                    nest: (),
                 }
             }
 
-            /// Mutable access without locking.
-            pub fn get_mut(&mut self) -> &mut T {
-                self.inner.get_mut()
+            /// A read guard for a lock this thread read-locked through
+            /// [`raw`](Self::raw) (parking_lot's `make_read_guard_unchecked`).
+            /// The checker records it now, in the mode of [`read`](Self::read),
+            /// as a trylock: the lock is already held, nothing is waited for.
+            ///
+            /// # Safety
+            /// As parking_lot's: the current thread holds the lock shared with
+            /// the acquisition state `guard`, and no other guard for it exists.
+            #[track_caller]
+            pub unsafe fn make_read_guard_unchecked(
+                &self,
+                guard: <$raw as lock_api::RawRwLock>::SharedGuard,
+            ) -> $read_guard<'_, T> {
+                // SAFETY: forwarded; the caller upholds the contract.
+                let inner = unsafe { self.inner.make_read_guard_unchecked(guard) };
+                self.read_tried(inner, Location::caller())
             }
 
-            /// Is the lock held by any thread, in any mode?
-            pub fn is_locked(&self) -> bool {
-                self.inner.is_locked()
+            /// A write guard for a lock this thread write-locked through
+            /// [`raw`](Self::raw), recorded now as an exclusive trylock.
+            ///
+            /// # Safety
+            /// As parking_lot's `make_write_guard_unchecked`: the current thread
+            /// holds the lock exclusively with `guard`, and no other guard for
+            /// it exists.
+            #[track_caller]
+            pub unsafe fn make_write_guard_unchecked(
+                &self,
+                guard: <$raw as lock_api::RawRwLock>::ExclusiveGuard,
+            ) -> $write_guard<'_, T> {
+                // SAFETY: forwarded; the caller upholds the contract.
+                let inner = unsafe { self.inner.make_write_guard_unchecked(guard) };
+                self.write_tried(inner, Location::caller())
+            }
+
+            /// An upgradable guard for a lock this thread took upgradable
+            /// through [`raw`](Self::raw), recorded now as a non-recursive read
+            /// trylock.
+            ///
+            /// # Safety
+            /// As parking_lot's `make_upgradable_guard_unchecked`: the current
+            /// thread holds the lock upgradable with `guard`, and no other
+            /// guard for it exists.
+            #[track_caller]
+            pub unsafe fn make_upgradable_guard_unchecked(
+                &self,
+                guard: <$raw as lock_api::RawRwLockUpgrade>::UpgradableGuard,
+            ) -> $upg_guard<'_, T> {
+                // SAFETY: forwarded; the caller upholds the contract.
+                let inner = unsafe { self.inner.make_upgradable_guard_unchecked(guard) };
+                self.upgradable_tried(inner, Location::caller())
             }
 
             /// Is the lock held exclusively by any thread?
             pub fn is_locked_exclusive(&self) -> bool {
                 self.inner.is_locked_exclusive()
-            }
-
-            /// Does the current thread hold this lock (as the checker sees it)?
-            pub fn is_held(&self) -> bool {
-                self.map.is_held()
-            }
-
-            /// The checker's handle for this lock.
-            pub const fn lock_map(&self) -> &LockMap {
-                &self.map
-            }
-
-            /// A raw pointer to the data (parking_lot's `data_ptr`). Accesses
-            /// through it are not seen by the checker.
-            pub const fn data_ptr(&self) -> *mut T {
-                self.inner.data_ptr()
-            }
-
-            /// The raw lock underneath (parking_lot's `raw`). Locking or
-            /// unlocking it directly bypasses the checker entirely.
-            ///
-            /// # Safety
-            /// As parking_lot's `raw`: operations on the raw lock must keep
-            /// every live guard and reference to the data valid.
-            pub unsafe fn raw(&self) -> &$raw {
-                // SAFETY: forwarded; the caller upholds `raw`'s contract.
-                unsafe { self.inner.raw() }
             }
 
             /// Forcibly unlocks a read lock whose guard was forgotten
@@ -374,68 +352,36 @@ macro_rules! rwlock {
             }
         }
 
-        /// Serializes the data with the lock taken, as parking_lot does
-        /// (feature `serde`): a blocking acquisition, validated like `read`.
-        #[cfg(feature = "serde")]
-        impl<T: ?Sized + serde::Serialize> serde::Serialize for $lock<T> {
-            #[track_caller]
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                self.read().serialize(serializer)
-            }
+        serde_lock!($lock, read);
+
+        borrowed_guard! {
+            #[doc = concat!("Shared guard of a [`", stringify!($lock), "`].")]
+            #[must_use = "if unused the RwLock will immediately unlock"]
+            guard: $read_guard,
+            lock: $lock,
+            inner: RwLockReadGuard,
+            raw: $raw,
+            mapped: $mapped_read,
+            mode: $read_mode,
+            nest: (),
+            accessor: rwlock,
+            make: make_read_guard_unchecked,
+            access: [],
         }
 
-        /// Deserializes the data into a new unlocked lock (feature `serde`);
-        /// its class is the site of the `deserialize` call.
-        #[cfg(feature = "serde")]
-        impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for $lock<T> {
-            #[track_caller]
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = T::deserialize(deserializer)?;
-                Ok($lock::new(value))
-            }
-        }
-
-        impl<T: Default> Default for $lock<T> {
-            #[track_caller]
-            fn default() -> Self {
-                $lock::new_runtime(T::default())
-            }
-        }
-
-        impl<T> From<T> for $lock<T> {
-            #[track_caller]
-            fn from(value: T) -> Self {
-                $lock::new_runtime(value)
-            }
-        }
-
-        /// Prints exactly what parking_lot prints (`RwLock { data: .. }`, or
-        /// `RwLock { data: <locked> }` while write-locked); the probe is a raw
-        /// trylock the checker does not see.
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $lock<T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&self.inner, f)
-            }
-        }
-
-        #[doc = concat!("Shared guard of a [`", stringify!($lock), "`].")]
-        #[must_use = "if unused the RwLock will immediately unlock"]
-        #[clippy::has_significant_drop]
-        pub struct $read_guard<'a, T: ?Sized> {
-            lock: &'a $lock<T>,
-            inner: lock_api::RwLockReadGuard<'a, $raw, T>,
-            recorded: Recorded,
-            subclass: u8,
-        }
-
-        #[doc = concat!("Exclusive guard of a [`", stringify!($lock), "`].")]
-        #[must_use = "if unused the RwLock will immediately unlock"]
-        #[clippy::has_significant_drop]
-        pub struct $write_guard<'a, T: ?Sized> {
-            lock: &'a $lock<T>,
-            inner: lock_api::RwLockWriteGuard<'a, $raw, T>,
-            recorded: Recorded,
-            subclass: u8,
+        borrowed_guard! {
+            #[doc = concat!("Exclusive guard of a [`", stringify!($lock), "`].")]
+            #[must_use = "if unused the RwLock will immediately unlock"]
+            guard: $write_guard,
+            lock: $lock,
+            inner: RwLockWriteGuard,
+            raw: $raw,
+            mapped: $mapped_write,
+            mode: Mode::Exclusive,
+            nest: (),
+            accessor: rwlock,
+            make: make_write_guard_unchecked,
+            access: [mut],
         }
 
         #[doc = concat!("Upgradable read guard of a [`", stringify!($lock), "`].")]
@@ -453,13 +399,14 @@ macro_rules! rwlock {
             /// between. It cannot block, so it is not validated; the held
             /// entry changes mode (to the mode of this lock's `read`).
             pub fn downgrade(s: Self) -> $read_guard<'a, T> {
-                let (lock, inner, recorded, subclass) = s.into_parts();
+                let (lock, inner, recorded, (subclass, nest)) = s.into_parts();
                 recorded.change_mode(&lock.map, $read_mode);
                 $read_guard {
                     lock,
                     inner: lock_api::RwLockWriteGuard::downgrade(inner),
                     recorded,
                     subclass,
+                    nest,
                 }
             }
 
@@ -477,6 +424,31 @@ macro_rules! rwlock {
         }
 
         impl<'a, T: ?Sized> $upg_guard<'a, T> {
+            /// A guard for this thread's upgradable acquisition of `lock`,
+            /// already held and recorded as `recorded` (for an `Arc` guard).
+            ///
+            /// # Safety
+            /// As the read and write guards' `adopted`.
+            #[cfg(feature = "arc_lock")]
+            unsafe fn adopted(lock: &'a $lock<T>, recorded: Recorded) -> Self {
+                // SAFETY: the caller's contract; the raw state is stateless.
+                let inner = unsafe { lock.inner.make_upgradable_guard_unchecked(Default::default()) };
+                $upg_guard { lock, inner: Some(inner), recorded }
+            }
+
+            /// This guard's record (for an `Arc` guard that lent it out).
+            #[cfg(feature = "arc_lock")]
+            fn record(&self) -> Recorded {
+                self.recorded
+            }
+
+            /// Gives the guard up: the lock stays held and recorded.
+            #[cfg(feature = "arc_lock")]
+            fn detach(mut self) -> Recorded {
+                std::mem::forget(self.take());
+                std::mem::replace(&mut self.recorded, Recorded::NO)
+            }
+
             fn take(&mut self) -> lock_api::RwLockUpgradableReadGuard<'a, $raw, T> {
                 self.inner.take().expect("upgradable guard holds the lock")
             }
@@ -507,6 +479,7 @@ macro_rules! rwlock {
                     inner: lock_api::RwLockUpgradableReadGuard::upgrade(inner),
                     recorded,
                     subclass: 0,
+                    nest: (),
                 }
             }
 
@@ -560,6 +533,7 @@ macro_rules! rwlock {
                     inner,
                     recorded,
                     subclass: 0,
+                    nest: (),
                 }
             }
 
@@ -643,6 +617,7 @@ macro_rules! rwlock {
                     inner: lock_api::RwLockUpgradableReadGuard::downgrade(inner),
                     recorded,
                     subclass: 0,
+                    nest: (),
                 }
             }
 
@@ -706,11 +681,7 @@ macro_rules! rwlock {
             }
         }
 
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $upg_guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
+        fmt_via_deref!($upg_guard<'_, T>);
 
         impl<'a, T: ?Sized> $upg_guard<'a, T> {
             /// The lock this guard holds.
@@ -726,102 +697,17 @@ macro_rules! rwlock {
             }
         }
 
-        rwlock!(@arc $lock, $arc_read, $raw, $read_mode, lock_api::RawRwLock, SharedGuard,
-            lock_shared, try_lock_shared, try_lock_shared_for, try_lock_shared_until,
-            unlock_shared, unlock_shared_fair, read_arc, try_read_arc, try_read_arc_for, try_read_arc_until, "shared");
-        rwlock!(@arc $lock, $arc_write, $raw, Mode::Exclusive, lock_api::RawRwLock, ExclusiveGuard,
-            lock_exclusive, try_lock_exclusive, try_lock_exclusive_for, try_lock_exclusive_until,
-            unlock_exclusive, unlock_exclusive_fair, write_arc, try_write_arc, try_write_arc_for, try_write_arc_until, "exclusive");
-        rwlock!(@arc $lock, $arc_upg, $raw, Mode::Read, lock_api::RawRwLockUpgrade, UpgradableGuard,
-            lock_upgradable, try_lock_upgradable, try_lock_upgradable_for, try_lock_upgradable_until,
-            unlock_upgradable, unlock_upgradable_fair, upgradable_read_arc, try_upgradable_read_arc,
-            try_upgradable_read_arc_for, try_upgradable_read_arc_until, "upgradable");
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> $arc_upg<T> {
-            /// Takes the guard apart without unlocking.
-            fn into_parts(s: Self) -> (Arc<$lock<T>>, <$raw as lock_api::RawRwLockUpgrade>::UpgradableGuard, Recorded) {
-                let mut s = std::mem::ManuallyDrop::new(s);
-                let s = &mut *s;
-                // SAFETY: `s` is never dropped, so the token and the `Arc` are
-                // each moved out exactly once.
-                unsafe { (std::ptr::read(&s.lock), std::mem::ManuallyDrop::take(&mut s.token), s.recorded) }
-            }
-
-            /// Upgrades to a write, blocking until the readers leave: the read
-            /// is released and the write validated, as
-            #[doc = concat!("[`", stringify!($upg_guard), "::upgrade`].")]
-            #[track_caller]
-            pub fn upgrade(s: Self) -> $arc_write<T> {
-                let at = Location::caller();
-                let (lock, token, mut recorded) = Self::into_parts(s);
-                recorded.release(&lock.map);
-                let recorded = Recorded::new(engine::acquire(&lock.map, Mode::Exclusive, 0, Flags::NONE, None, at));
-                // SAFETY: `token` is this acquisition's upgradable state.
-                let token = unsafe { lock.inner.raw().upgrade(token) };
-                $arc_write::new(lock, token, recorded)
-            }
-
-            /// Attempts to upgrade without blocking; the held entry becomes
-            /// exclusive on success.
-            pub fn try_upgrade(s: Self) -> Result<$arc_write<T>, Self> {
-                let (lock, token, recorded) = Self::into_parts(s);
-                // SAFETY: `token` is this acquisition's upgradable state.
-                match unsafe { lock.inner.raw().try_upgrade(token) } {
-                    Ok(token) => {
-                        recorded.change_mode(&lock.map, Mode::Exclusive);
-                        Ok($arc_write::new(lock, token, recorded))
-                    }
-                    Err(token) => Err($arc_upg::new(lock, token, recorded)),
-                }
-            }
-
-            /// Turns it into a plain read (cannot block).
-            pub fn downgrade(s: Self) -> $arc_read<T> {
-                let (lock, token, recorded) = Self::into_parts(s);
-                if $read_mode != Mode::Read {
-                    recorded.change_mode(&lock.map, $read_mode);
-                }
-                // SAFETY: `token` is this acquisition's upgradable state.
-                let token = unsafe { lock_api::RawRwLockUpgradeDowngrade::downgrade_upgradable(lock.inner.raw(), token) };
-                $arc_read::new(lock, token, recorded)
-            }
-
-            /// Upgrades, runs `f`, and goes back to an upgradable read;
-            /// validated as [`upgrade`](Self::upgrade).
-            #[track_caller]
-            pub fn with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Ret {
-                let at = Location::caller();
-                let lock = Arc::clone(&self.lock);
-                self.recorded.release(&lock.map);
-                self.recorded = Recorded::new(engine::acquire(&lock.map, Mode::Exclusive, 0, Flags::NONE, None, at));
-                // SAFETY: the token is this acquisition's state; it is taken,
-                // upgraded, and put back downgraded before anything can see
-                // the slot empty: `f` cannot reach this guard, and a panic in
-                // `f` is caught and resumed only after the token is back.
-                unsafe {
-                    let token = std::mem::ManuallyDrop::take(&mut self.token);
-                    let raw = lock.inner.raw();
-                    let excl = raw.upgrade(token);
-                    let data = &mut *lock.inner.data_ptr();
-                    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(data)));
-                    let token = lock_api::RawRwLockUpgradeDowngrade::downgrade_to_upgradable(raw, excl);
-                    self.token = std::mem::ManuallyDrop::new(token);
-                    self.recorded.change_mode(&lock.map, Mode::Read);
-                    out.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                }
-            }
+        arc_rwlock! {
+            lock: $lock,
+            read_guard: $read_guard,
+            write_guard: $write_guard,
+            upgradable_guard: $upg_guard,
+            arc_read: $arc_read,
+            arc_write: $arc_write,
+            arc_upgradable: $arc_upg,
+            raw: $raw,
         }
 
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> DerefMut for $arc_write<T> {
-            fn deref_mut(&mut self) -> &mut T {
-                // SAFETY: the guard holds the lock exclusively and is borrowed mutably.
-                unsafe { &mut *self.lock.inner.data_ptr() }
-            }
-        }
-        rwlock!(@guard $lock, $read_guard, RwLockReadGuard, $mapped_read, $raw, $read_mode);
-        rwlock!(@guard $lock, $write_guard, RwLockWriteGuard, $mapped_write, $raw, Mode::Exclusive, mut);
 
         impl<T: ?Sized> DerefMut for $write_guard<'_, T> {
             fn deref_mut(&mut self) -> &mut T {
@@ -829,275 +715,11 @@ macro_rules! rwlock {
             }
         }
     };
-
-    // An `Arc` guard (feature `arc_lock`) and the four methods that make it.
-    (@arc $lock:ident, $arc:ident, $raw:ty, $mode:expr, $tr:path, $token:ident,
-        $lk:ident, $try_lk:ident, $try_for:ident, $try_until:ident,
-        $unlk:ident, $unlk_fair:ident, $m:ident, $try_m:ident, $try_m_for:ident, $try_m_until:ident, $what:literal) => {
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> $lock<T> {
-            #[doc = concat!("A ", $what, " acquisition through an `Arc`: the guard owns a clone of the")]
-            /// `Arc` and has no lifetime (feature `arc_lock`). Validated before
-            /// blocking; the checker entry is released when the guard drops.
-            #[track_caller]
-            pub fn $m(self: &Arc<Self>) -> $arc<T> {
-                let recorded = Recorded::new(self.map.lock($mode, 0, None));
-                // SAFETY: the raw lock is taken here and released exactly
-                // once, by the guard's `Drop` (or `unlock_fair`), with this token.
-                let token = unsafe { self.inner.raw() }.$lk();
-                $arc::new(Arc::clone(self), token, recorded)
-            }
-
-            /// The same without blocking (a trylock).
-            #[track_caller]
-            pub fn $try_m(self: &Arc<Self>) -> Option<$arc<T>> {
-                let at = Location::caller();
-                // SAFETY: as in the blocking form.
-                let token = unsafe { self.inner.raw() }.$try_lk()?;
-                Some($arc::tried(self, token, at))
-            }
-
-            /// The same, giving up after `timeout` (a trylock).
-            #[track_caller]
-            pub fn $try_m_for(self: &Arc<Self>, timeout: Duration) -> Option<$arc<T>> {
-                let at = Location::caller();
-                // SAFETY: as in the blocking form.
-                let token = unsafe { self.inner.raw() }.$try_for(timeout)?;
-                Some($arc::tried(self, token, at))
-            }
-
-            /// The same, giving up at `deadline` (a trylock).
-            #[track_caller]
-            pub fn $try_m_until(self: &Arc<Self>, deadline: Instant) -> Option<$arc<T>> {
-                let at = Location::caller();
-                // SAFETY: as in the blocking form.
-                let token = unsafe { self.inner.raw() }.$try_until(deadline)?;
-                Some($arc::tried(self, token, at))
-            }
-        }
-
-        #[doc = concat!("A ", $what, " guard of a [`", stringify!($lock), "`] held through an `Arc`, with")]
-        /// no lifetime (feature `arc_lock`). Dropping it releases the checker
-        /// entry on the thread that took the lock (`!Send` unless `send_guard`,
-        /// which posts the release to that thread).
-        #[cfg(feature = "arc_lock")]
-        #[must_use = "if unused the RwLock will immediately unlock"]
-        #[clippy::has_significant_drop]
-        pub struct $arc<T: ?Sized> {
-            lock: Arc<$lock<T>>,
-            token: std::mem::ManuallyDrop<<$raw as $tr>::$token>,
-            recorded: Recorded,
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> $arc<T> {
-            fn new(lock: Arc<$lock<T>>, token: <$raw as $tr>::$token, recorded: Recorded) -> Self {
-                $arc { lock, token: std::mem::ManuallyDrop::new(token), recorded }
-            }
-
-            fn tried(
-                lock: &Arc<$lock<T>>,
-                token: <$raw as $tr>::$token,
-                at: &'static Location<'static>,
-            ) -> Self {
-                let recorded = Recorded::new(engine::acquire(&lock.map, $mode, 0, Flags::TRYLOCK, None, at));
-                $arc::new(Arc::clone(lock), token, recorded)
-            }
-
-            /// The `Arc` of the lock this guard holds.
-            pub fn rwlock(s: &Self) -> &Arc<$lock<T>> {
-                &s.lock
-            }
-
-            /// Unlocks and returns the lock's `Arc`.
-            #[track_caller]
-            pub fn into_arc(s: Self) -> Arc<$lock<T>> {
-                let lock = Arc::clone(&s.lock);
-                drop(s);
-                lock
-            }
-
-            /// Unlocks fairly; the checker entry is released first.
-            #[track_caller]
-            pub fn unlock_fair(s: Self) {
-                let mut s = std::mem::ManuallyDrop::new(s);
-                let s = &mut *s;
-                s.recorded.release(&s.lock.map);
-                // SAFETY: `s` is never dropped, so the token is taken once, and
-                // it is this acquisition's state; the `Arc` is read out once.
-                unsafe {
-                    let token = std::mem::ManuallyDrop::take(&mut s.token);
-                    s.lock.inner.raw().$unlk_fair(token);
-                    drop(std::ptr::read(&s.lock));
-                }
-            }
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> Drop for $arc<T> {
-            fn drop(&mut self) {
-                self.recorded.release(&self.lock.map);
-                // SAFETY: the token is this acquisition's state, taken once
-                // here (the guard is being dropped).
-                unsafe {
-                    let token = std::mem::ManuallyDrop::take(&mut self.token);
-                    self.lock.inner.raw().$unlk(token);
-                }
-            }
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized> Deref for $arc<T> {
-            type Target = T;
-            fn deref(&self) -> &T {
-                // SAFETY: the guard holds the lock, so no writer can access the data.
-                unsafe { &*self.lock.inner.data_ptr() }
-            }
-        }
-
-        #[cfg(feature = "arc_lock")]
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $arc<T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
-    };
-
-    // The methods common to the read and the write guard.
-    (@guard $lock:ident, $guard:ident, $inner:ident, $mapped:ident, $raw:ty, $mode:expr $(, $mut:tt)?) => {
-        impl<T: ?Sized> Drop for $guard<'_, T> {
-            fn drop(&mut self) {
-                self.recorded.release(&self.lock.map);
-            }
-        }
-
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
-
-        impl<T: ?Sized + fmt::Display> fmt::Display for $guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&**self, f)
-            }
-        }
-
-        impl<T: ?Sized> Deref for $guard<'_, T> {
-            type Target = T;
-            fn deref(&self) -> &T {
-                &self.inner
-            }
-        }
-
-        impl<'a, T: ?Sized> $guard<'a, T> {
-            /// The lock this guard holds.
-            pub fn rwlock(s: &Self) -> &'a $lock<T> {
-                s.lock
-            }
-
-            /// A guard for a part of the locked data (parking_lot's `map`). The
-            /// lock stays held, and on the held-lock stack, until it drops.
-            pub fn map<U: ?Sized, F>(s: Self, f: F) -> $mapped<'a, U>
-            where
-                F: FnOnce(& $($mut)? T) -> & $($mut)? U,
-            {
-                let (lock, inner, recorded, _) = s.into_parts();
-                Mapped::new(lock_api::$inner::map(inner, f), &lock.map, recorded)
-            }
-
-            /// As `map` if `f` returns `Some`; otherwise gives the guard back.
-            pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<$mapped<'a, U>, Self>
-            where
-                F: FnOnce(& $($mut)? T) -> Option<& $($mut)? U>,
-            {
-                let (lock, inner, recorded, subclass) = s.into_parts();
-                match lock_api::$inner::try_map(inner, f) {
-                    Ok(mapped) => Ok(Mapped::new(mapped, &lock.map, recorded)),
-                    Err(inner) => Err($guard { lock, inner, recorded, subclass }),
-                }
-            }
-
-            /// As `map` if `f` returns `Ok`; otherwise gives the guard back with the error.
-            pub fn try_map_or_err<U: ?Sized, F, E>(s: Self, f: F) -> Result<$mapped<'a, U>, (Self, E)>
-            where
-                F: FnOnce(& $($mut)? T) -> Result<& $($mut)? U, E>,
-            {
-                let (lock, inner, recorded, subclass) = s.into_parts();
-                match lock_api::$inner::try_map_or_err(inner, f) {
-                    Ok(mapped) => Ok(Mapped::new(mapped, &lock.map, recorded)),
-                    Err((inner, e)) => Err(($guard { lock, inner, recorded, subclass }, e)),
-                }
-            }
-
-            /// Unlocks fairly (parking_lot's `unlock_fair`); the checker entry
-            /// is released first.
-            #[track_caller]
-            pub fn unlock_fair(mut s: Self) {
-                s.recorded.release(&s.lock.map);
-                let (_, inner, _, _) = s.into_parts();
-                lock_api::$inner::unlock_fair(inner);
-            }
-
-            /// Temporarily unlocks to run `f`, then locks again the same way
-            /// (validated as a new acquisition, in the same subclass).
-            #[track_caller]
-            pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
-                let at = Location::caller();
-                Self::around(s, at, |g, f| lock_api::$inner::unlocked(g, f), f)
-            }
-
-            /// As [`unlocked`](Self::unlocked), unlocking fairly.
-            #[track_caller]
-            pub fn unlocked_fair<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
-                let at = Location::caller();
-                Self::around(s, at, |g, f| lock_api::$inner::unlocked_fair(g, f), f)
-            }
-
-            /// Lets waiting threads take the lock if any (parking_lot's
-            /// `bump`): to the checker a release and a validated re-acquisition.
-            #[track_caller]
-            pub fn bump(s: &mut Self) {
-                let at = Location::caller();
-                Self::around(s, at, |g, f| {
-                    lock_api::$inner::bump(g);
-                    f()
-                }, || ())
-            }
-
-            fn around<U>(
-                s: &mut Self,
-                at: &'static Location<'static>,
-                how: impl FnOnce(&mut lock_api::$inner<'a, $raw, T>, &mut dyn FnMut() -> U) -> U,
-                f: impl FnOnce() -> U,
-            ) -> U {
-                let map = &s.lock.map;
-                let subclass = s.subclass;
-                s.recorded.release(map);
-                let recorded = &mut s.recorded;
-                let mut f = Some(f);
-                how(&mut s.inner, &mut || {
-                    let out = (f.take().expect("called once"))();
-                    *recorded = Recorded::new(engine::acquire(map, $mode, subclass, Flags::NONE, None, at));
-                    out
-                })
-            }
-
-            /// Takes the guard apart without releasing anything.
-            fn into_parts(self) -> (&'a $lock<T>, lock_api::$inner<'a, $raw, T>, Recorded, u8) {
-                let this = std::mem::ManuallyDrop::new(self);
-                // SAFETY: `this` is never used or dropped again, and `inner`
-                // is moved out exactly once; the other fields are `Copy`.
-                let inner = unsafe { std::ptr::read(&this.inner) };
-                (this.lock, inner, this.recorded, this.subclass)
-            }
-        }
-    };
 }
 
 rwlock! {
     /// A reader-writer lock: `parking_lot::RwLock` (task-fair: a waiting
-    /// writer blocks new readers) plus a [`LockMap`]. [`read`](RwLock::read)
+    /// writer blocks new readers) plus a [`LockMap`](crate::LockMap). [`read`](RwLock::read)
     /// is a non-recursive read to the checker.
     ///
     /// ```
@@ -1122,7 +744,7 @@ rwlock! {
 
 rwlock! {
     /// A reader-preferring reader-writer lock: `parking_lot::RecursiveRwLock`
-    /// plus a [`LockMap`]. [`read`](RecursiveRwLock::read) is a recursive read
+    /// plus a [`LockMap`](crate::LockMap). [`read`](RecursiveRwLock::read) is a recursive read
     /// to the checker (the kernel's rwlock `read_lock`): it waits only for a
     /// writer that holds the lock, so a thread may take it while holding a
     /// read of the same class.

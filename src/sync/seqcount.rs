@@ -280,10 +280,14 @@ impl SeqCount {
     }
 }
 
+/// Its class is the caller's site, or, when the caller is inside the
+/// standard library (`Arc::default`, a `#[derive(Default)]` field built by
+/// `Box::default`), the user's construction site on the stack, as for every
+/// lock's `Default` (see `docs/semantics.md`).
 impl Default for SeqCount {
     #[track_caller]
     fn default() -> Self {
-        SeqCount::new()
+        SeqCount::from_map(LockMap::at_runtime_caller_for::<Self>())
     }
 }
 

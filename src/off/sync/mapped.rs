@@ -51,8 +51,95 @@ impl<G: Deref<Target: fmt::Display>> fmt::Display for Mapped<'_, G> {
     }
 }
 
+impl<'a, G> Mapped<'a, G> {
+    /// The raw mapped guard, to map again.
+    #[inline(always)]
+    fn into_inner(self) -> G {
+        self.inner
+    }
+}
+
+/// `map`, `try_map`, `try_map_or_err` and `unlock_fair` on a mapped guard,
+/// as lock_api has them.
+macro_rules! remap {
+    ($guard:ident, $raw:path, $fair:path $(, $mut:tt)?) => {
+        impl<'a, R: $raw + 'a, U: ?Sized + 'a> Mapped<'a, lock_api::$guard<'a, R, U>> {
+            /// A guard for a part of this part of the locked data.
+            #[inline(always)]
+            pub fn map<V: ?Sized, F>(s: Self, f: F) -> Mapped<'a, lock_api::$guard<'a, R, V>>
+            where
+                F: FnOnce(& $($mut)? U) -> & $($mut)? V,
+            {
+                Mapped::new(lock_api::$guard::map(s.into_inner(), f))
+            }
+
+            /// As `map` if `f` returns `Some`; otherwise gives the guard back.
+            #[inline(always)]
+            pub fn try_map<V: ?Sized, F>(
+                s: Self,
+                f: F,
+            ) -> Result<Mapped<'a, lock_api::$guard<'a, R, V>>, Self>
+            where
+                F: FnOnce(& $($mut)? U) -> Option<& $($mut)? V>,
+            {
+                match lock_api::$guard::try_map(s.into_inner(), f) {
+                    Ok(inner) => Ok(Mapped::new(inner)),
+                    Err(inner) => Err(Mapped::new(inner)),
+                }
+            }
+
+            /// As `map` if `f` returns `Ok`; otherwise gives the guard back with the error.
+            #[inline(always)]
+            pub fn try_map_or_err<V: ?Sized, F, E>(
+                s: Self,
+                f: F,
+            ) -> Result<Mapped<'a, lock_api::$guard<'a, R, V>>, (Self, E)>
+            where
+                F: FnOnce(& $($mut)? U) -> Result<& $($mut)? V, E>,
+            {
+                match lock_api::$guard::try_map_or_err(s.into_inner(), f) {
+                    Ok(inner) => Ok(Mapped::new(inner)),
+                    Err((inner, e)) => Err((Mapped::new(inner), e)),
+                }
+            }
+        }
+
+        impl<'a, R: $fair + 'a, U: ?Sized + 'a> Mapped<'a, lock_api::$guard<'a, R, U>> {
+            /// Unlocks fairly (parking_lot's `unlock_fair`).
+            #[track_caller]
+            #[inline(always)]
+            pub fn unlock_fair(s: Self) {
+                lock_api::$guard::unlock_fair(s.into_inner());
+            }
+        }
+    };
+}
+
+remap!(
+    MappedMutexGuard,
+    lock_api::RawMutex,
+    lock_api::RawMutexFair,
+    mut
+);
+remap!(
+    MappedRwLockReadGuard,
+    lock_api::RawRwLock,
+    lock_api::RawRwLockFair
+);
+remap!(
+    MappedRwLockWriteGuard,
+    lock_api::RawRwLock,
+    lock_api::RawRwLockFair,
+    mut
+);
+
 /// A guard for a part of the data of a [`Mutex`](crate::Mutex), from [`MutexGuard::map`](crate::MutexGuard::map).
 pub type MappedMutexGuard<'a, U> = Mapped<'a, parking_lot::MappedMutexGuard<'a, U>>;
+
+/// A guard for a part of the data of a [`FairMutex`](crate::FairMutex), from
+/// [`FairMutexGuard::map`](crate::FairMutexGuard::map).
+pub type MappedFairMutexGuard<'a, U> =
+    Mapped<'a, lock_api::MappedMutexGuard<'a, parking_lot::RawFairMutex, U>>;
 
 /// A shared guard for a part of the data of a [`RwLock`](crate::RwLock), from
 /// [`RwLockReadGuard::map`](crate::RwLockReadGuard::map).

@@ -12,7 +12,14 @@
 //! );
 //! ```
 
+/// The `Arc` guards: the checked build's bodies, over this build's guards.
+#[path = "../../sync/arc.rs"]
+pub(crate) mod arc;
+pub(crate) mod borrowed;
 pub(crate) mod condvar;
+/// `Debug`/`Display` of the guards: the checked build's macro.
+#[path = "../../sync/guard.rs"]
+pub(crate) mod guard;
 pub(crate) mod mapped;
 pub(crate) mod mutex;
 /// One-time initialisation: the checked build's wrappers, compiled against
@@ -20,7 +27,17 @@ pub(crate) mod mutex;
 /// `Cell<bool>`-free call into std's or parking_lot's cell).
 #[path = "../../sync/once.rs"]
 pub(crate) mod once;
+pub(crate) mod remutex;
+/// `ArcReentrantMutexGuard`: the checked build's file (it uses only the
+/// locks' public API).
+#[cfg(feature = "arc_lock")]
+#[path = "../../sync/remutex_arc.rs"]
+pub(crate) mod remutex_arc;
 pub(crate) mod rwlock;
+/// The `serde` impls: the checked build's macro.
+#[path = "../../sync/serde.rs"]
+pub(crate) mod serde;
+pub(crate) mod shell;
 
 /// The raw lock of [`RwLock`].
 type RwRaw = parking_lot::RawRwLock;
@@ -29,22 +46,28 @@ pub(crate) mod recursive_rwlock;
 pub(crate) mod seqcount;
 
 pub use condvar::{Condvar, WaitTimeoutResult};
-pub use mapped::{Mapped, MappedMutexGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard};
-pub use mutex::{Mutex, MutexGuard};
+pub use mapped::{
+    Mapped, MappedFairMutexGuard, MappedMutexGuard, MappedRwLockReadGuard, MappedRwLockWriteGuard,
+};
+#[cfg(feature = "arc_lock")]
+pub use mutex::{ArcFairMutexGuard, ArcMutexGuard};
+pub use mutex::{FairMutex, FairMutexGuard, Mutex, MutexGuard};
 pub use once::{LazyLock, Once, OnceLock, OnceState};
 
-// parking_lot's own types, re-exported as they are (same behaviour, same
-// size): the lockdep extras of the checked build (`with_class`,
-// `lock_nested`, `lock_map`, `SetClass`) are not mirrored on `FairMutex` and
-// `ReentrantMutex` yet.
-pub use parking_lot::{
-    FairMutex, FairMutexGuard, MappedFairMutexGuard, MappedReentrantMutexGuard, ReentrantMutex,
-    ReentrantMutexGuard,
+#[cfg(feature = "arc_lock")]
+pub use recursive_rwlock::{
+    ArcRecursiveRwLockReadGuard, ArcRecursiveRwLockUpgradableReadGuard,
+    ArcRecursiveRwLockWriteGuard,
 };
 pub use recursive_rwlock::{
     MappedRecursiveRwLockReadGuard, MappedRecursiveRwLockWriteGuard, RecursiveRwLock,
     RecursiveRwLockReadGuard, RecursiveRwLockUpgradableReadGuard, RecursiveRwLockWriteGuard,
 };
+pub use remutex::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
+#[cfg(feature = "arc_lock")]
+pub use remutex_arc::ArcReentrantMutexGuard;
+#[cfg(feature = "arc_lock")]
+pub use rwlock::{ArcRwLockReadGuard, ArcRwLockUpgradableReadGuard, ArcRwLockWriteGuard};
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockUpgradableReadGuard, RwLockWriteGuard, RwSem};
 pub use seqcount::{SeqCount, SeqCountWriteGuard};
 

@@ -1,218 +1,207 @@
-//! [`Mutex`] with checking compiled out: `parking_lot::Mutex`, transparently.
+//! [`Mutex`] and [`FairMutex`] with checking compiled out: parking_lot's
+//! `Mutex` and `FairMutex`, transparently, with the checked build's API. Both
+//! are generated from one body by the `mutex!` macro below, as in the checked
+//! build.
 
-use std::fmt;
-use std::ops::{Deref, DerefMut};
+use std::ops::DerefMut;
 use std::time::{Duration, Instant};
 
-use super::mapped::{Mapped, MappedMutexGuard};
-use crate::class::LockClass;
+use super::mapped::{Mapped, MappedFairMutexGuard, MappedMutexGuard};
 use crate::map::LockMap;
+use crate::sync::arc::arc_guard;
+use crate::sync::borrowed::{borrowed_guard, guard_map};
+use crate::sync::serde::serde_lock;
+use crate::sync::shell::lock_shell;
 
-/// A mutual-exclusion lock: `parking_lot::Mutex`, with the API of the checked
-/// build and nothing recorded.
-///
-/// ```
-/// use lockdep::Mutex;
-/// let m = Mutex::new(5);
-/// *m.lock() += 1;
-/// assert_eq!(*m.lock(), 6);
-/// ```
-#[repr(transparent)]
-pub struct Mutex<T: ?Sized> {
-    inner: parking_lot::Mutex<T>,
-}
-
-impl<T> Mutex<T> {
-    /// A new unlocked mutex.
-    #[track_caller]
-    #[inline(always)]
-    pub const fn new(value: T) -> Mutex<T> {
-        Mutex {
-            inner: parking_lot::Mutex::new(value),
+/// Generates the compiled-out mutex type `$lock` over the raw mutex `$raw`,
+/// with its guard `$guard`, mapped guard `$mapped` and `Arc` guard `$arc`.
+macro_rules! mutex {
+    (
+        $(#[$doc:meta])*
+        lock: $lock:ident,
+        guard: $guard:ident,
+        mapped: $mapped:ident,
+        arc_guard: $arc:ident,
+        raw: $raw:ty,
+    ) => {
+        lock_shell! {
+            $(#[$doc])*
+            lock: $lock,
+            inner: Mutex,
+            raw: $raw,
+            what: "mutex",
         }
-    }
 
-    /// A new unlocked mutex (the class is not kept).
-    #[track_caller]
-    #[inline(always)]
-    pub const fn with_class(value: T, class: &'static LockClass) -> Mutex<T> {
-        let _ = class;
-        Mutex::new(value)
-    }
+        impl<T: ?Sized> $lock<T> {
+            /// Acquires the mutex, blocking until it is available.
+            #[track_caller]
+            #[inline(always)]
+            pub fn lock(&self) -> $guard<'_, T> {
+                $guard(self.inner.lock())
+            }
 
-    /// Consumes the mutex, returning the data.
-    #[inline(always)]
-    pub fn into_inner(self) -> T {
-        self.inner.into_inner()
-    }
-}
+            /// As [`lock`](Self::lock) (the subclass is not kept).
+            #[track_caller]
+            #[inline(always)]
+            pub fn lock_nested(&self, subclass: u8) -> $guard<'_, T> {
+                let _ = subclass;
+                self.lock()
+            }
 
-impl<T: ?Sized> Mutex<T> {
-    /// Acquires the mutex, blocking until it is available.
-    #[track_caller]
-    #[inline(always)]
-    pub fn lock(&self) -> MutexGuard<'_, T> {
-        MutexGuard(self.inner.lock())
-    }
+            /// As [`lock`](Self::lock) (the nest lock is not kept).
+            #[track_caller]
+            #[inline(always)]
+            pub fn lock_nest_lock<'a>(&'a self, nest: &'a LockMap) -> $guard<'a, T> {
+                let _ = nest;
+                self.lock()
+            }
 
-    /// As [`lock`](Self::lock) (the subclass is not kept).
-    #[track_caller]
-    #[inline(always)]
-    pub fn lock_nested(&self, subclass: u8) -> MutexGuard<'_, T> {
-        let _ = subclass;
-        MutexGuard(self.inner.lock())
-    }
+            /// Attempts to acquire the mutex without blocking.
+            #[track_caller]
+            #[inline(always)]
+            pub fn try_lock(&self) -> Option<$guard<'_, T>> {
+                self.inner.try_lock().map($guard)
+            }
 
-    /// As [`lock`](Self::lock) (the nest lock is not kept).
-    #[track_caller]
-    #[inline(always)]
-    pub fn lock_nest_lock<'a>(&'a self, nest: &'a LockMap) -> MutexGuard<'a, T> {
-        let _ = nest;
-        MutexGuard(self.inner.lock())
-    }
+            /// Attempts to acquire the mutex, giving up after `timeout`.
+            #[track_caller]
+            #[inline(always)]
+            pub fn try_lock_for(&self, timeout: Duration) -> Option<$guard<'_, T>> {
+                self.inner.try_lock_for(timeout).map($guard)
+            }
 
-    /// Attempts to acquire the mutex without blocking.
-    #[track_caller]
-    #[inline(always)]
-    pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        self.inner.try_lock().map(MutexGuard)
-    }
+            /// Attempts to acquire the mutex, giving up at `deadline`.
+            #[track_caller]
+            #[inline(always)]
+            pub fn try_lock_until(&self, deadline: Instant) -> Option<$guard<'_, T>> {
+                self.inner.try_lock_until(deadline).map($guard)
+            }
 
-    /// Attempts to acquire the mutex, giving up after `timeout`.
-    #[track_caller]
-    #[inline(always)]
-    pub fn try_lock_for(&self, timeout: Duration) -> Option<MutexGuard<'_, T>> {
-        self.inner.try_lock_for(timeout).map(MutexGuard)
-    }
+            /// A guard for a mutex this thread locked through [`raw`](Self::raw)
+            /// (parking_lot's `make_guard_unchecked`).
+            ///
+            /// # Safety
+            /// As parking_lot's: the current thread holds the lock with the
+            /// acquisition state `guard`, and no other guard for it exists.
+            #[track_caller]
+            #[inline(always)]
+            pub unsafe fn make_guard_unchecked(
+                &self,
+                guard: <$raw as lock_api::RawMutex>::Guard,
+            ) -> $guard<'_, T> {
+                // SAFETY: forwarded; the caller upholds the contract.
+                $guard(unsafe { self.inner.make_guard_unchecked(guard) })
+            }
 
-    /// Attempts to acquire the mutex, giving up at `deadline`.
-    #[track_caller]
-    #[inline(always)]
-    pub fn try_lock_until(&self, deadline: Instant) -> Option<MutexGuard<'_, T>> {
-        self.inner.try_lock_until(deadline).map(MutexGuard)
-    }
+            /// Forcibly unlocks a mutex whose guard was forgotten (parking_lot's
+            /// `force_unlock`).
+            ///
+            /// # Safety
+            /// As parking_lot's: the current thread holds the lock with the
+            /// acquisition state `guard`, and no live guard will unlock it.
+            #[track_caller]
+            #[inline(always)]
+            pub unsafe fn force_unlock(&self, guard: <$raw as lock_api::RawMutex>::Guard) {
+                // SAFETY: forwarded; the caller upholds the contract.
+                unsafe { self.inner.force_unlock(guard) }
+            }
 
-    /// Mutable access without locking (the borrow checker proves exclusivity).
-    #[inline(always)]
-    pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
-    }
-
-    /// Is the mutex currently locked (by any thread)?
-    #[inline(always)]
-    pub fn is_locked(&self) -> bool {
-        self.inner.is_locked()
-    }
-
-    /// With checking compiled out there is no held-lock stack: this answers
-    /// [`is_locked`](Self::is_locked), which is `true` whenever this thread
-    /// holds the mutex (so `debug_assert!(m.is_held())` still holds), and also
-    /// when another thread does.
-    #[inline(always)]
-    pub fn is_held(&self) -> bool {
-        self.inner.is_locked()
-    }
-
-    /// The checker's handle for this lock: a zero-sized [`LockMap`] that does nothing.
-    #[inline(always)]
-    pub const fn lock_map(&self) -> &LockMap {
-        &crate::map::NONE
-    }
-}
-
-impl<T: Default> Default for Mutex<T> {
-    #[track_caller]
-    #[inline(always)]
-    fn default() -> Self {
-        Mutex::new(T::default())
-    }
-}
-
-impl<T> From<T> for Mutex<T> {
-    #[track_caller]
-    #[inline(always)]
-    fn from(value: T) -> Self {
-        Mutex::new(value)
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Exactly what the raw lock prints, as in the checked build.
-        fmt::Debug::fmt(&self.inner, f)
-    }
-}
-
-/// RAII guard of a [`Mutex`]: `parking_lot::MutexGuard`, transparently.
-#[must_use = "if unused the Mutex will immediately unlock"]
-#[clippy::has_significant_drop]
-#[repr(transparent)]
-pub struct MutexGuard<'a, T: ?Sized>(pub(crate) parking_lot::MutexGuard<'a, T>);
-
-impl<'a, T: ?Sized> MutexGuard<'a, T> {
-    /// The mutex this guard holds.
-    #[inline(always)]
-    pub fn mutex(s: &Self) -> &'a Mutex<T> {
-        let raw: *const parking_lot::Mutex<T> = parking_lot::MutexGuard::mutex(&s.0);
-        // SAFETY: `Mutex<T>` is a `#[repr(transparent)]` wrapper of
-        // `parking_lot::Mutex<T>` (same layout and pointer metadata), and every
-        // guard of this module was made from a `Mutex<T>`, so the pointer is to
-        // a live `Mutex<T>` borrowed for `'a`.
-        unsafe { &*(raw as *const Mutex<T>) }
-    }
-
-    /// A guard for a part of the locked data (parking_lot's `MutexGuard::map`).
-    #[inline(always)]
-    pub fn map<U: ?Sized, F>(s: Self, f: F) -> MappedMutexGuard<'a, U>
-    where
-        F: FnOnce(&mut T) -> &mut U,
-    {
-        Mapped::new(parking_lot::MutexGuard::map(s.0, f))
-    }
-
-    /// As [`map`](Self::map) if `f` returns `Some`; otherwise gives the guard back.
-    #[inline(always)]
-    pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<MappedMutexGuard<'a, U>, Self>
-    where
-        F: FnOnce(&mut T) -> Option<&mut U>,
-    {
-        match parking_lot::MutexGuard::try_map(s.0, f) {
-            Ok(mapped) => Ok(Mapped::new(mapped)),
-            Err(inner) => Err(MutexGuard(inner)),
+            /// As [`force_unlock`](Self::force_unlock), unlocking fairly.
+            ///
+            /// # Safety
+            /// As [`force_unlock`](Self::force_unlock).
+            #[track_caller]
+            #[inline(always)]
+            pub unsafe fn force_unlock_fair(&self, guard: <$raw as lock_api::RawMutex>::Guard) {
+                // SAFETY: forwarded; the caller upholds the contract.
+                unsafe { self.inner.force_unlock_fair(guard) }
+            }
         }
-    }
 
-    /// Temporarily unlocks the mutex to run `f`, then locks it again.
-    #[track_caller]
-    #[inline(always)]
-    pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
-        parking_lot::MutexGuard::unlocked(&mut s.0, f)
-    }
+        serde_lock!($lock, lock);
+
+        arc_guard! {
+            lock: $lock,
+            guard: $guard,
+            arc: $arc,
+            accessor: mutex,
+            what: "mutex",
+            lock_arc = lock,
+            try_lock_arc = try_lock,
+            try_lock_arc_for = try_lock_for,
+            try_lock_arc_until = try_lock_until,
+        }
+
+        #[cfg(feature = "arc_lock")]
+        impl<T: ?Sized> DerefMut for $arc<T> {
+            #[inline(always)]
+            fn deref_mut(&mut self) -> &mut T {
+                // SAFETY: the guard holds the lock exclusively and is borrowed mutably.
+                unsafe { &mut *self.lock.data_ptr() }
+            }
+        }
+
+        borrowed_guard! {
+            #[doc = concat!("RAII guard of a [`", stringify!($lock), "`]: parking_lot's guard, transparently.")]
+            #[must_use = "if unused the Mutex will immediately unlock"]
+            guard: $guard,
+            lock: $lock,
+            inner: MutexGuard,
+            inner_lock: Mutex,
+            raw: $raw,
+            accessor: mutex,
+            make: make_guard_unchecked,
+        }
+
+        guard_map!($guard, MutexGuard, $mapped, [mut]);
+
+        impl<'a, T: ?Sized> $guard<'a, T> {
+            /// Leaks the guard: the mutex stays locked forever (parking_lot's `leak`).
+            #[inline(always)]
+            pub fn leak(s: Self) -> &'a mut T {
+                lock_api::MutexGuard::leak(s.0)
+            }
+        }
+
+        impl<T: ?Sized> DerefMut for $guard<'_, T> {
+            #[inline(always)]
+            fn deref_mut(&mut self) -> &mut T {
+                &mut self.0
+            }
+        }
+    };
 }
 
-impl<T: ?Sized> Deref for MutexGuard<'_, T> {
-    type Target = T;
-    #[inline(always)]
-    fn deref(&self) -> &T {
-        &self.0
-    }
+mutex! {
+    /// A mutual-exclusion lock: `parking_lot::Mutex`, with the API of the
+    /// checked build and nothing recorded.
+    ///
+    /// ```
+    /// use lockdep::Mutex;
+    /// let m = Mutex::new(5);
+    /// *m.lock() += 1;
+    /// assert_eq!(*m.lock(), 6);
+    /// ```
+    lock: Mutex,
+    guard: MutexGuard,
+    mapped: MappedMutexGuard,
+    arc_guard: ArcMutexGuard,
+    raw: parking_lot::RawMutex,
 }
 
-impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
-    #[inline(always)]
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
+mutex! {
+    /// An always-fair mutex: `parking_lot::FairMutex`, with the API of the
+    /// checked build and nothing recorded.
+    ///
+    /// ```
+    /// use lockdep::FairMutex;
+    /// let m = FairMutex::new(5);
+    /// *m.lock() += 1;
+    /// assert_eq!(*m.lock(), 6);
+    /// ```
+    lock: FairMutex,
+    guard: FairMutexGuard,
+    mapped: MappedFairMutexGuard,
+    arc_guard: ArcFairMutexGuard,
+    raw: parking_lot::RawFairMutex,
 }

@@ -8,6 +8,12 @@ type RwRaw = parking_lot::RawRwLockRecursive;
 #[allow(clippy::duplicate_mod)]
 #[path = "rwlock.rs"]
 mod imp;
+#[cfg(feature = "arc_lock")]
+pub use imp::{
+    ArcRwLockReadGuard as ArcRecursiveRwLockReadGuard,
+    ArcRwLockUpgradableReadGuard as ArcRecursiveRwLockUpgradableReadGuard,
+    ArcRwLockWriteGuard as ArcRecursiveRwLockWriteGuard,
+};
 pub use imp::{
     RwLock as RecursiveRwLock, RwLockReadGuard as RecursiveRwLockReadGuard,
     RwLockUpgradableReadGuard as RecursiveRwLockUpgradableReadGuard,

@@ -6,61 +6,39 @@
 //! `RwLock` (parking_lot's task-fair `RawRwLock`) and, in
 //! `recursive_rwlock`, as `RecursiveRwLock` (`RawRwLockRecursive`).
 
-use std::fmt;
-use std::ops::{Deref, DerefMut};
+use std::ops::DerefMut;
 use std::time::{Duration, Instant};
 
+use crate::sync::arc::arc_rwlock;
+use crate::sync::borrowed::{borrowed_guard, guard_map};
 use crate::sync::mapped::Mapped;
+use crate::sync::serde::serde_lock;
+use crate::sync::shell::lock_shell;
 
 /// The raw lock underneath (see the module documentation).
 type Raw = super::RwRaw;
 type MappedRwLockReadGuard<'a, U> = Mapped<'a, lock_api::MappedRwLockReadGuard<'a, Raw, U>>;
 type MappedRwLockWriteGuard<'a, U> = Mapped<'a, lock_api::MappedRwLockWriteGuard<'a, Raw, U>>;
-use crate::class::LockClass;
-use crate::map::LockMap;
 
-/// A reader-writer lock: `parking_lot::RwLock`, with the API of the
-/// checked build and nothing recorded.
-///
-/// ```
-/// use lockdep::RwLock;
-/// let l = RwLock::new(vec![1]);
-/// l.write().push(2);
-/// assert_eq!(l.read().len(), 2);
-/// ```
-#[repr(transparent)]
-pub struct RwLock<T: ?Sized> {
-    inner: lock_api::RwLock<Raw, T>,
+lock_shell! {
+    /// A reader-writer lock: parking_lot's `RwLock` (or `RecursiveRwLock`),
+    /// with the API of the checked build and nothing recorded.
+    ///
+    /// ```
+    /// use lockdep::RwLock;
+    /// let l = RwLock::new(vec![1]);
+    /// l.write().push(2);
+    /// assert_eq!(l.read().len(), 2);
+    /// ```
+    lock: RwLock,
+    inner: RwLock,
+    raw: Raw,
+    what: "lock",
 }
 
 /// The kernel's name for a reader-writer semaphore: the same type as [`RwLock`].
 #[allow(dead_code)] // re-exported for `RwLock` only
 pub type RwSem<T> = RwLock<T>;
-
-impl<T> RwLock<T> {
-    /// A new unlocked lock.
-    #[track_caller]
-    #[inline(always)]
-    pub const fn new(value: T) -> RwLock<T> {
-        RwLock {
-            inner: lock_api::RwLock::new(value),
-        }
-    }
-
-    /// A new unlocked lock (the class is not kept).
-    #[track_caller]
-    #[inline(always)]
-    pub const fn with_class(value: T, class: &'static LockClass) -> RwLock<T> {
-        let _ = class;
-        RwLock::new(value)
-    }
-
-    /// Consumes the lock, returning the data.
-    #[inline(always)]
-    pub fn into_inner(self) -> T {
-        self.inner.into_inner()
-    }
-}
 
 impl<T: ?Sized> RwLock<T> {
     /// Shared read.
@@ -152,16 +130,118 @@ impl<T: ?Sized> RwLock<T> {
             .map(RwLockUpgradableReadGuard)
     }
 
-    /// Mutable access without locking.
+    /// Attempts an upgradable read, giving up after `timeout`.
+    #[track_caller]
     #[inline(always)]
-    pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
+    pub fn try_upgradable_read_for(
+        &self,
+        timeout: Duration,
+    ) -> Option<RwLockUpgradableReadGuard<'_, T>> {
+        self.inner
+            .try_upgradable_read_for(timeout)
+            .map(RwLockUpgradableReadGuard)
     }
 
-    /// Is the lock held by any thread, in any mode?
+    /// Attempts an upgradable read, giving up at `deadline`.
+    #[track_caller]
     #[inline(always)]
-    pub fn is_locked(&self) -> bool {
-        self.inner.is_locked()
+    pub fn try_upgradable_read_until(
+        &self,
+        deadline: Instant,
+    ) -> Option<RwLockUpgradableReadGuard<'_, T>> {
+        self.inner
+            .try_upgradable_read_until(deadline)
+            .map(RwLockUpgradableReadGuard)
+    }
+
+    /// A read guard for a lock this thread read-locked through [`raw`](Self::raw).
+    ///
+    /// # Safety
+    /// As parking_lot's `make_read_guard_unchecked`.
+    #[track_caller]
+    #[inline(always)]
+    pub unsafe fn make_read_guard_unchecked(
+        &self,
+        guard: <Raw as lock_api::RawRwLock>::SharedGuard,
+    ) -> RwLockReadGuard<'_, T> {
+        // SAFETY: forwarded; the caller upholds the contract.
+        RwLockReadGuard(unsafe { self.inner.make_read_guard_unchecked(guard) })
+    }
+
+    /// A write guard for a lock this thread write-locked through [`raw`](Self::raw).
+    ///
+    /// # Safety
+    /// As parking_lot's `make_write_guard_unchecked`.
+    #[track_caller]
+    #[inline(always)]
+    pub unsafe fn make_write_guard_unchecked(
+        &self,
+        guard: <Raw as lock_api::RawRwLock>::ExclusiveGuard,
+    ) -> RwLockWriteGuard<'_, T> {
+        // SAFETY: forwarded; the caller upholds the contract.
+        RwLockWriteGuard(unsafe { self.inner.make_write_guard_unchecked(guard) })
+    }
+
+    /// An upgradable guard for a lock this thread took upgradable through
+    /// [`raw`](Self::raw).
+    ///
+    /// # Safety
+    /// As parking_lot's `make_upgradable_guard_unchecked`.
+    #[track_caller]
+    #[inline(always)]
+    pub unsafe fn make_upgradable_guard_unchecked(
+        &self,
+        guard: <Raw as lock_api::RawRwLockUpgrade>::UpgradableGuard,
+    ) -> RwLockUpgradableReadGuard<'_, T> {
+        // SAFETY: forwarded; the caller upholds the contract.
+        RwLockUpgradableReadGuard(unsafe { self.inner.make_upgradable_guard_unchecked(guard) })
+    }
+
+    /// Forcibly unlocks a read lock whose guard was forgotten.
+    ///
+    /// # Safety
+    /// As parking_lot's `force_unlock_read`.
+    #[track_caller]
+    #[inline(always)]
+    pub unsafe fn force_unlock_read(&self, guard: <Raw as lock_api::RawRwLock>::SharedGuard) {
+        // SAFETY: forwarded; the caller upholds the contract.
+        unsafe { self.inner.force_unlock_read(guard) }
+    }
+
+    /// As [`force_unlock_read`](Self::force_unlock_read), unlocking fairly.
+    ///
+    /// # Safety
+    /// As parking_lot's `force_unlock_read_fair`.
+    #[track_caller]
+    #[inline(always)]
+    pub unsafe fn force_unlock_read_fair(&self, guard: <Raw as lock_api::RawRwLock>::SharedGuard) {
+        // SAFETY: forwarded; the caller upholds the contract.
+        unsafe { self.inner.force_unlock_read_fair(guard) }
+    }
+
+    /// Forcibly unlocks a write lock whose guard was forgotten.
+    ///
+    /// # Safety
+    /// As parking_lot's `force_unlock_write`.
+    #[track_caller]
+    #[inline(always)]
+    pub unsafe fn force_unlock_write(&self, guard: <Raw as lock_api::RawRwLock>::ExclusiveGuard) {
+        // SAFETY: forwarded; the caller upholds the contract.
+        unsafe { self.inner.force_unlock_write(guard) }
+    }
+
+    /// As [`force_unlock_write`](Self::force_unlock_write), unlocking fairly.
+    ///
+    /// # Safety
+    /// As parking_lot's `force_unlock_write_fair`.
+    #[track_caller]
+    #[inline(always)]
+    pub unsafe fn force_unlock_write_fair(
+        &self,
+        guard: <Raw as lock_api::RawRwLock>::ExclusiveGuard,
+    ) {
+        // SAFETY: forwarded; the caller upholds the contract.
+        unsafe { self.inner.force_unlock_write_fair(guard) }
     }
 
     /// Is the lock held exclusively by any thread?
@@ -169,70 +249,68 @@ impl<T: ?Sized> RwLock<T> {
     pub fn is_locked_exclusive(&self) -> bool {
         self.inner.is_locked_exclusive()
     }
-
-    /// With checking compiled out there is no held-lock stack: this answers
-    /// [`is_locked`](Self::is_locked), `true` whenever this thread holds the
-    /// lock in any mode (and also when another thread does).
-    #[inline(always)]
-    pub fn is_held(&self) -> bool {
-        self.inner.is_locked()
-    }
-
-    /// The checker's handle for this lock: a zero-sized [`LockMap`] that does nothing.
-    #[inline(always)]
-    pub const fn lock_map(&self) -> &LockMap {
-        &crate::map::NONE
-    }
 }
 
-impl<T: Default> Default for RwLock<T> {
-    #[track_caller]
-    #[inline(always)]
-    fn default() -> Self {
-        RwLock::new(T::default())
-    }
+serde_lock!(RwLock, read);
+
+arc_rwlock! {
+    lock: RwLock,
+    read_guard: RwLockReadGuard,
+    write_guard: RwLockWriteGuard,
+    upgradable_guard: RwLockUpgradableReadGuard,
+    arc_read: ArcRwLockReadGuard,
+    arc_write: ArcRwLockWriteGuard,
+    arc_upgradable: ArcRwLockUpgradableReadGuard,
+    raw: Raw,
 }
 
-impl<T> From<T> for RwLock<T> {
-    #[track_caller]
-    #[inline(always)]
-    fn from(value: T) -> Self {
-        RwLock::new(value)
-    }
+borrowed_guard! {
+    /// Shared guard of a [`RwLock`]: parking_lot's guard, transparently.
+    #[must_use = "if unused the RwLock will immediately unlock"]
+    guard: RwLockReadGuard,
+    lock: RwLock,
+    inner: RwLockReadGuard,
+    inner_lock: RwLock,
+    raw: Raw,
+    accessor: rwlock,
+    make: make_read_guard_unchecked,
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Exactly what the raw lock prints, as in the checked build.
-        fmt::Debug::fmt(&self.inner, f)
-    }
+borrowed_guard! {
+    /// Exclusive guard of a [`RwLock`]: parking_lot's guard, transparently.
+    #[must_use = "if unused the RwLock will immediately unlock"]
+    guard: RwLockWriteGuard,
+    lock: RwLock,
+    inner: RwLockWriteGuard,
+    inner_lock: RwLock,
+    raw: Raw,
+    accessor: rwlock,
+    make: make_write_guard_unchecked,
 }
 
-/// Shared guard of a [`RwLock`]: parking_lot's guard, transparently.
-#[must_use = "if unused the RwLock will immediately unlock"]
-#[clippy::has_significant_drop]
-#[repr(transparent)]
-pub struct RwLockReadGuard<'a, T: ?Sized>(lock_api::RwLockReadGuard<'a, Raw, T>);
-
-/// Exclusive guard of a [`RwLock`]: parking_lot's guard, transparently.
-#[must_use = "if unused the RwLock will immediately unlock"]
-#[clippy::has_significant_drop]
-#[repr(transparent)]
-pub struct RwLockWriteGuard<'a, T: ?Sized>(lock_api::RwLockWriteGuard<'a, Raw, T>);
-
-/// Upgradable read guard of a [`RwLock`]: parking_lot's guard, transparently.
-#[must_use = "if unused the RwLock will immediately unlock"]
-#[clippy::has_significant_drop]
-#[repr(transparent)]
-pub struct RwLockUpgradableReadGuard<'a, T: ?Sized>(
-    lock_api::RwLockUpgradableReadGuard<'a, Raw, T>,
-);
+borrowed_guard! {
+    /// Upgradable read guard of a [`RwLock`]: parking_lot's guard, transparently.
+    #[must_use = "if unused the RwLock will immediately unlock"]
+    guard: RwLockUpgradableReadGuard,
+    lock: RwLock,
+    inner: RwLockUpgradableReadGuard,
+    inner_lock: RwLock,
+    raw: Raw,
+    accessor: rwlock,
+    make: make_upgradable_guard_unchecked,
+}
 
 impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// Turns the write into a read without letting a writer in between.
     #[inline(always)]
     pub fn downgrade(s: Self) -> RwLockReadGuard<'a, T> {
         RwLockReadGuard(lock_api::RwLockWriteGuard::downgrade(s.0))
+    }
+
+    /// Turns the write into an upgradable read (cannot block).
+    #[inline(always)]
+    pub fn downgrade_to_upgradable(s: Self) -> RwLockUpgradableReadGuard<'a, T> {
+        RwLockUpgradableReadGuard(lock_api::RwLockWriteGuard::downgrade_to_upgradable(s.0))
     }
 }
 
@@ -244,48 +322,69 @@ impl<'a, T: ?Sized> RwLockUpgradableReadGuard<'a, T> {
         RwLockWriteGuard(lock_api::RwLockUpgradableReadGuard::upgrade(s.0))
     }
 
+    /// Attempts to upgrade without blocking; otherwise gives the guard back.
+    #[inline(always)]
+    pub fn try_upgrade(s: Self) -> Result<RwLockWriteGuard<'a, T>, Self> {
+        lock_api::RwLockUpgradableReadGuard::try_upgrade(s.0)
+            .map(RwLockWriteGuard)
+            .map_err(RwLockUpgradableReadGuard)
+    }
+
+    /// Attempts to upgrade, giving up after `timeout`.
+    #[inline(always)]
+    pub fn try_upgrade_for(s: Self, timeout: Duration) -> Result<RwLockWriteGuard<'a, T>, Self> {
+        lock_api::RwLockUpgradableReadGuard::try_upgrade_for(s.0, timeout)
+            .map(RwLockWriteGuard)
+            .map_err(RwLockUpgradableReadGuard)
+    }
+
+    /// Attempts to upgrade, giving up at `deadline`.
+    #[inline(always)]
+    pub fn try_upgrade_until(s: Self, deadline: Instant) -> Result<RwLockWriteGuard<'a, T>, Self> {
+        lock_api::RwLockUpgradableReadGuard::try_upgrade_until(s.0, deadline)
+            .map(RwLockWriteGuard)
+            .map_err(RwLockUpgradableReadGuard)
+    }
+
+    /// Upgrades, runs `f` on the data, and downgrades back to an upgradable read.
+    #[track_caller]
+    #[inline(always)]
+    pub fn with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Ret {
+        self.0.with_upgraded(f)
+    }
+
+    /// As [`with_upgraded`](Self::with_upgraded) if the upgrade succeeds without blocking.
+    #[inline(always)]
+    pub fn try_with_upgraded<Ret, F: FnOnce(&mut T) -> Ret>(&mut self, f: F) -> Option<Ret> {
+        self.0.try_with_upgraded(f)
+    }
+
+    /// As [`try_with_upgraded`](Self::try_with_upgraded), giving up after `timeout`.
+    #[inline(always)]
+    pub fn try_with_upgraded_for<Ret, F: FnOnce(&mut T) -> Ret>(
+        &mut self,
+        timeout: Duration,
+        f: F,
+    ) -> Option<Ret> {
+        self.0.try_with_upgraded_for(timeout, f)
+    }
+
+    /// As [`try_with_upgraded`](Self::try_with_upgraded), giving up at `deadline`.
+    #[inline(always)]
+    pub fn try_with_upgraded_until<Ret, F: FnOnce(&mut T) -> Ret>(
+        &mut self,
+        deadline: Instant,
+        f: F,
+    ) -> Option<Ret> {
+        self.0.try_with_upgraded_until(deadline, f)
+    }
+
     /// Turns the upgradable read into a plain read (cannot block).
     #[inline(always)]
     pub fn downgrade(s: Self) -> RwLockReadGuard<'a, T> {
         RwLockReadGuard(lock_api::RwLockUpgradableReadGuard::downgrade(s.0))
     }
 }
-
-macro_rules! guard_impls {
-    ($guard:ident, $inner:ident) => {
-        impl<T: ?Sized + fmt::Debug> fmt::Debug for $guard<'_, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
-
-        impl<'a, T: ?Sized> $guard<'a, T> {
-            /// The lock this guard holds.
-            #[inline(always)]
-            pub fn rwlock(s: &Self) -> &'a RwLock<T> {
-                let raw: *const lock_api::RwLock<Raw, T> = lock_api::$inner::rwlock(&s.0);
-                // SAFETY: `RwLock<T>` is a `#[repr(transparent)]` wrapper of
-                // `lock_api::RwLock<Raw, T>` (same layout and pointer
-                // metadata), and every guard of this module was made from a
-                // `RwLock<T>`, so the pointer is to a live `RwLock<T>`
-                // borrowed for `'a`.
-                unsafe { &*(raw as *const RwLock<T>) }
-            }
-        }
-
-        impl<T: ?Sized> Deref for $guard<'_, T> {
-            type Target = T;
-            #[inline(always)]
-            fn deref(&self) -> &T {
-                &self.0
-            }
-        }
-    };
-}
-
-guard_impls!(RwLockReadGuard, RwLockReadGuard);
-guard_impls!(RwLockWriteGuard, RwLockWriteGuard);
-guard_impls!(RwLockUpgradableReadGuard, RwLockUpgradableReadGuard);
 
 impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
     #[inline(always)]
@@ -294,39 +393,5 @@ impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
     }
 }
 
-/// `map` and `try_map` for a guard whose inner guard is a lock_api guard with
-/// the same two functions.
-macro_rules! guard_map {
-    ($guard:ident, $inner:ident, $mapped:ident $(, $mut:tt)?) => {
-        impl<'a, T: ?Sized> $guard<'a, T> {
-            /// A guard for a part of the locked data (parking_lot's `map`).
-            #[inline(always)]
-            pub fn map<U: ?Sized, F>(s: Self, f: F) -> $mapped<'a, U>
-            where
-                F: FnOnce(& $($mut)? T) -> & $($mut)? U,
-            {
-                Mapped::new(lock_api::$inner::map(s.0, f))
-            }
-
-            /// As `map` if `f` returns `Some`; otherwise gives the guard back.
-            #[inline(always)]
-            pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<$mapped<'a, U>, Self>
-            where
-                F: FnOnce(& $($mut)? T) -> Option<& $($mut)? U>,
-            {
-                match lock_api::$inner::try_map(s.0, f) {
-                    Ok(mapped) => Ok(Mapped::new(mapped)),
-                    Err(inner) => Err($guard(inner)),
-                }
-            }
-        }
-    };
-}
-
-guard_map!(RwLockReadGuard, RwLockReadGuard, MappedRwLockReadGuard);
-guard_map!(
-    RwLockWriteGuard,
-    RwLockWriteGuard,
-    MappedRwLockWriteGuard,
-    mut
-);
+guard_map!(RwLockReadGuard, RwLockReadGuard, MappedRwLockReadGuard, []);
+guard_map!(RwLockWriteGuard, RwLockWriteGuard, MappedRwLockWriteGuard, [mut]);
