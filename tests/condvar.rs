@@ -2,35 +2,19 @@
 //! leaves the held stack while the thread waits and is re-acquired (and
 //! re-validated) when it wakes; other held locks stay held.
 //!
-//! Every blocking test body runs under a watchdog, so a lost wake-up or a
-//! real deadlock fails the test instead of hanging it.
+//! Every blocking test body runs under a watchdog (`common::with_watchdog`),
+//! so a lost wake-up or a real deadlock ends the run with a message instead
+//! of hanging it.
 
 mod common;
 use common::*;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use lockdep::{Condvar, LockClass, Mutex, ReportKind};
-
-/// Runs `f` on its own thread and fails if it does not finish within `limit`.
-fn with_watchdog<R: Send + 'static>(limit: Duration, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (tx, rx) = mpsc::channel();
-    thread::Builder::new()
-        .name("watched".into())
-        .spawn(move || {
-            let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
-        })
-        .unwrap();
-    match rx.recv_timeout(limit) {
-        Ok(Ok(r)) => r,
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => panic!("test body did not finish within {limit:?} (lost wake-up or deadlock)"),
-    }
-}
 
 const LIMIT: Duration = Duration::from_secs(20);
 

@@ -4,9 +4,9 @@
 //! every error of the dump reader.
 //!
 //! Dumps are per process, so most cases re-run this test binary as a child
-//! process (`current_exe() --exact <child> --ignored`, as `tests/policy.rs`
-//! does). The `child_*` tests are the children's entry points: `#[ignore]`d,
-//! and they do nothing unless `LOCKDEP_TEST_CHILD` (`tests/common`) is set.
+//! process (`common::ChildTest`, as `tests/policy.rs` does). The `child_*`
+//! tests are the children's entry points: `#[ignore]`d, and they do nothing
+//! unless `common::is_child()`.
 
 // Compiled out, a lock has no `Drop` of its own: these tests drop locks on
 // purpose (and are ignored in that build).
@@ -15,11 +15,11 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 use std::sync::Barrier;
 use std::thread;
 
-use common::is_child;
+use common::child::ChildOutput;
+use common::{ChildTest, is_child};
 use lockdep::dump::{DumpError, FORMAT, VERSION};
 use lockdep::report::LockRef;
 use lockdep::{
@@ -31,45 +31,27 @@ const SCHEMA: &str = concat!(
     "/docs/schema/lockdep-dump-v1.schema.json"
 );
 
-/// A finished child process.
-struct Child {
-    pid: u32,
-    out: Output,
-}
-
-impl Child {
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.out.stdout).into_owned()
-    }
-    fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.out.stderr).into_owned()
-    }
-    /// The number printed after `CHILD-LINE <what>=` on stdout.
-    fn line(&self, what: &str) -> u32 {
-        let stdout = self.stdout();
-        let tag = format!("CHILD-LINE {what}=");
-        let at = stdout
-            .find(&tag)
-            .unwrap_or_else(|| panic!("no {tag} in:\n{stdout}"));
-        let rest = &stdout[at + tag.len()..];
-        rest[..rest.find('\n').unwrap()].parse().unwrap()
-    }
+/// The number printed after `CHILD-LINE <what>=` on the child's stdout.
+fn child_line(child: &ChildOutput, what: &str) -> u32 {
+    let tag = format!("CHILD-LINE {what}=");
+    let at = child
+        .stdout
+        .find(&tag)
+        .unwrap_or_else(|| panic!("no {tag} in:\n{}", child.stdout));
+    let rest = &child.stdout[at + tag.len()..];
+    rest[..rest.find('\n').unwrap()].parse().unwrap()
 }
 
 /// Runs the ignored test `name` of this binary in a child process with `env`
-/// (and none of the `LOCKDEP*` variables of this process).
-fn run_child(name: &str, env: &[(&str, &str)]) -> Child {
-    let child = common::child_command(name, env)
-        .spawn()
-        .expect("run child test binary");
-    let pid = child.id();
-    let out = child.wait_with_output().expect("wait for the child");
-    let child = Child { pid, out };
-    let stdout = child.stdout();
+/// (and none of the `LOCKDEP*` variables of this process); it must have
+/// reached its `CHILD-START`.
+fn run_child(name: &str, env: &[(&str, &str)]) -> ChildOutput {
+    let child = ChildTest::new(name).envs(env).run();
     assert!(
-        stdout.contains("CHILD-START"),
-        "child did not run {name}:\n{stdout}\n{}",
-        child.stderr()
+        child.stdout.contains("CHILD-START"),
+        "child did not run {name}:\n{}\n{}",
+        child.stdout,
+        child.stderr
     );
     child
 }
@@ -122,13 +104,13 @@ fn program() -> String {
 
 /// Reads the one dump a child wrote into `dir`: `<program>-<pid>.json`, with
 /// nothing else left beside it (no temporary files).
-fn read_child_dump(dir: &TempDir, child: &Child) -> Dump {
+fn read_child_dump(dir: &TempDir, child: &ChildOutput) -> Dump {
     let name = format!("{}-{}.json", program(), child.pid);
     assert_eq!(
         dir.files(),
         std::slice::from_ref(&name),
         "exactly the dump, no temporary files\nstderr:\n{}",
-        child.stderr()
+        child.stderr
     );
     let path = dir.path().join(&name);
     let dump = Dump::read(&path).unwrap_or_else(|e| panic!("{e}"));
@@ -308,12 +290,12 @@ fn abort_right_after_a_report_leaves_a_complete_dump() {
             ("LOCKDEP_ON_REPORT", "abort"),
         ],
     );
-    let (stdout, stderr) = (child.stdout(), child.stderr());
+    let (stdout, stderr) = (&child.stdout, &child.stderr);
     assert_eq!(
-        child.out.status.signal(),
+        child.status.signal(),
         Some(6),
         "SIGABRT expected: {:?}\n{stderr}",
-        child.out.status
+        child.status
     );
     assert!(!stdout.contains("CHILD-AFTER-ABBA"), "{stdout}");
 
@@ -330,9 +312,9 @@ fn abort_right_after_a_report_leaves_a_complete_dump() {
     // The chain: #1 is B, by the edge A -> B recorded at `b_under_a`; #0 is
     // A, the new edge B -> A being added at `a_under_b`.
     let (b_under_a, b_alone, a_under_b) = (
-        child.line("b_under_a"),
-        child.line("b_alone"),
-        child.line("a_under_b"),
+        child_line(&child, "b_under_a"),
+        child_line(&child, "b_alone"),
+        child_line(&child, "a_under_b"),
     );
     assert_eq!(r.chain.len(), 2, "{:#?}", r.chain);
     let (c1, c0) = (&r.chain[0], &r.chain[1]);
@@ -379,8 +361,8 @@ fn abort_right_after_a_report_leaves_a_complete_dump() {
 fn warn_policy_dump_has_the_report_and_is_rewritten_at_exit() {
     let dir = TempDir::new("warn");
     let child = run_child("child_abba", &[("LOCKDEP_DUMP_DIR", dir.as_str())]);
-    assert!(child.out.status.success(), "{}", child.stderr());
-    assert!(child.stdout().contains("CHILD-AFTER-ABBA"));
+    assert!(child.status.success(), "{}", child.stderr);
+    assert!(child.stdout.contains("CHILD-AFTER-ABBA"));
     let dump = read_child_dump(&dir, &child);
     let kinds: Vec<ReportKind> = dump.reports.iter().map(|r| r.kind).collect();
     assert_eq!(kinds, [ReportKind::CircularDependency]);
@@ -437,11 +419,7 @@ fn concurrent_reports_all_reach_the_dump() {
         "child_concurrent_reports_then_abort",
         &[("LOCKDEP_DUMP_DIR", dir.as_str())],
     );
-    assert!(
-        child.stdout().contains("CHILD-REPORTS=8"),
-        "{}",
-        child.stdout()
-    );
+    assert!(child.stdout.contains("CHILD-REPORTS=8"), "{}", child.stdout);
     let dump = read_child_dump(&dir, &child);
     assert_eq!(
         dump.reports.len(),
@@ -458,8 +436,8 @@ fn concurrent_reports_all_reach_the_dump() {
 fn normal_exit_writes_the_graph_without_reports() {
     let dir = TempDir::new("exit");
     let child = run_child("child_clean_exit", &[("LOCKDEP_DUMP_DIR", dir.as_str())]);
-    let (stdout, stderr) = (child.stdout(), child.stderr());
-    assert!(child.out.status.success(), "{stdout}\n{stderr}");
+    let (stdout, stderr) = (&child.stdout, &child.stderr);
+    assert!(child.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("CHILD-REPORTS=0"), "{stdout}");
     assert!(!stderr.contains("lockdep"), "{stderr}");
 
@@ -499,7 +477,7 @@ fn normal_exit_writes_the_graph_without_reports() {
     assert!(
         starts_at(
             inner.created.as_deref().unwrap(),
-            child.line("inner_created")
+            child_line(&child, "inner_created")
         ),
         "a named class was created where its first lock was built: {inner:#?}"
     );
@@ -514,7 +492,7 @@ fn normal_exit_writes_the_graph_without_reports() {
     let e = edge(&outer.name, &table.name);
     assert_eq!(e.types, [DepType::ER]);
     assert!(
-        starts_at(&e.location, child.line("table_under_outer")),
+        starts_at(&e.location, child_line(&child, "table_under_outer")),
         "{e:#?}"
     );
     assert!(e.from_location.starts_with(concat!(file!(), ":")), "{e:#?}");
@@ -544,7 +522,7 @@ fn backtrace_off_leaves_every_stack_empty() {
         ("LOCKDEP_BACKTRACE", "0"),
     ];
     let child = run_child("child_clean_exit", &env);
-    assert!(child.out.status.success(), "{}", child.stderr());
+    assert!(child.status.success(), "{}", child.stderr);
     let dump = read_child_dump(&dir, &child);
     assert!(!dump.graph.edges.is_empty());
     assert!(
@@ -559,7 +537,7 @@ fn backtrace_off_leaves_every_stack_empty() {
         ("LOCKDEP_BACKTRACE", "0"),
     ];
     let child = run_child("child_abba", &env);
-    assert!(child.out.status.success(), "{}", child.stderr());
+    assert!(child.status.success(), "{}", child.stderr);
     let dump = read_child_dump(&dir, &child);
     let r = &dump.reports[0];
     assert_eq!(r.chain.len(), 2);
@@ -579,8 +557,8 @@ fn an_uncreatable_dump_dir_warns_once_and_the_program_runs_on() {
         "child_abba",
         &[("LOCKDEP_DUMP_DIR", under_file.to_str().unwrap())],
     );
-    let (stdout, stderr) = (child.stdout(), child.stderr());
-    assert!(child.out.status.success(), "{stdout}\n{stderr}");
+    let (stdout, stderr) = (&child.stdout, &child.stderr);
+    assert!(child.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("CHILD-AFTER-ABBA"), "{stdout}");
     let warning = format!(
         "lockdep: LOCKDEP_DUMP_DIR={}: cannot create the directory: ",
@@ -618,8 +596,8 @@ fn a_failed_write_warns_cleans_up_and_the_program_runs_on() {
         "child_blocked_dump_path",
         &[("LOCKDEP_DUMP_DIR", dir.as_str())],
     );
-    let (stdout, stderr) = (child.stdout(), child.stderr());
-    assert!(child.out.status.success(), "{stdout}\n{stderr}");
+    let (stdout, stderr) = (&child.stdout, &child.stderr);
+    assert!(child.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("CHILD-AFTER-ABBA"), "{stdout}");
     let path = dir.path().join(format!("{}-{}.json", program(), child.pid));
     let warning = format!("lockdep: cannot write dump {}: ", path.display());
@@ -642,10 +620,10 @@ fn two_processes_agree_on_class_keys() {
     let first = run_child("child_fixed_sites", &[("LOCKDEP_DUMP_DIR", dir.as_str())]);
     let second = run_child("child_fixed_sites", &[("LOCKDEP_DUMP_DIR", dir.as_str())]);
     for c in [&first, &second] {
-        assert!(c.out.status.success(), "{}", c.stderr());
+        assert!(c.status.success(), "{}", c.stderr);
     }
     assert_ne!(first.pid, second.pid);
-    let read = |c: &Child| {
+    let read = |c: &ChildOutput| {
         let path = dir.path().join(format!("{}-{}.json", program(), c.pid));
         Dump::read(&path).unwrap_or_else(|e| panic!("{e}"))
     };
@@ -818,7 +796,7 @@ fn capacity_report_dump_validates_against_the_schema() {
             ("LOCKDEP_MAX_DEPTH", "2"),
         ],
     );
-    assert!(child.out.status.success(), "{}", child.stderr());
+    assert!(child.status.success(), "{}", child.stderr);
     let dump = read_child_dump(&dir, &child);
     let kinds: Vec<ReportKind> = dump.reports.iter().map(|r| r.kind).collect();
     assert_eq!(kinds, [ReportKind::CapacityReached]);

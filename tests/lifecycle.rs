@@ -52,20 +52,15 @@ fn freed_lock_leaves_the_held_stack() {
     // not "recursive locking", and nothing is left to report at thread exit.
     static C: LockClass = LockClass::new("life::freed-then-reuse");
     static OTHER: LockClass = LockClass::new("life::freed-then-other");
-    thread::Builder::new()
-        .name("freed-reuse".into())
-        .spawn(|| {
-            let m = Mutex::with_class((), &C);
-            mem::forget(m.lock());
-            drop(m);
-            let m2 = Mutex::with_class((), &C);
-            let _g = m2.lock();
-            let o = Mutex::with_class((), &OTHER);
-            let _h = o.lock();
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    run_named("freed-reuse", || {
+        let m = Mutex::with_class((), &C);
+        mem::forget(m.lock());
+        drop(m);
+        let m2 = Mutex::with_class((), &C);
+        let _g = m2.lock();
+        let o = Mutex::with_class((), &OTHER);
+        let _h = o.lock();
+    });
     let found = reports_naming(&["life::freed-then-reuse", "life::freed-then-other"]);
     assert_eq!(found.len(), 1, "only the freed report: {found:#?}");
     assert_eq!(found[0].kind, ReportKind::HeldLockFreed);
@@ -106,12 +101,7 @@ fn lock_held_by_another_thread_dropped_here_is_not_this_threads_problem() {
     static C: LockClass = LockClass::new("life::freed-elsewhere");
     let m = std::sync::Arc::new(Mutex::with_class((), &C));
     let m2 = m.clone();
-    thread::Builder::new()
-        .name("forgetter".into())
-        .spawn(move || mem::forget(m2.lock()))
-        .unwrap()
-        .join()
-        .unwrap();
+    run_named("forgetter", move || mem::forget(m2.lock()));
     drop(std::sync::Arc::into_inner(m).expect("sole owner"));
     let found = reports_naming(&["life::freed-elsewhere"]);
     let kinds: Vec<ReportKind> = found.iter().map(|r| r.kind).collect();
@@ -168,12 +158,7 @@ fn unlock_on_another_thread_is_bad_unlock_balance_there() {
     // The held stack is per thread: releasing on a thread that did not acquire.
     static MAP: LockMap = LockMap::new("life::cross-thread-unlock");
     assert!(MAP.lock(Mode::Exclusive, 0, None));
-    thread::Builder::new()
-        .name("releaser".into())
-        .spawn(|| MAP.unlock())
-        .unwrap()
-        .join()
-        .unwrap();
+    run_named("releaser", || MAP.unlock());
     assert!(MAP.is_held(), "still held by this thread");
     MAP.unlock();
     let found = reports_naming(&["life::cross-thread-unlock"]);
@@ -188,17 +173,12 @@ fn unlock_on_another_thread_is_bad_unlock_balance_there() {
 #[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn thread_exiting_with_a_lockmap_held_reports_locks_held_at_exit() {
     static MAP: LockMap = LockMap::new("life::held-at-exit");
-    let (id, line) = thread::Builder::new()
-        .name("leaky-worker".into())
-        .spawn(|| {
-            assert!(!MAP.is_held());
-            let (recorded, line) = (MAP.lock(Mode::Exclusive, 0, None), line!());
-            assert!(recorded);
-            (lockdep::report::ThreadInfo::current().id, line)
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    let (id, line) = run_named("leaky-worker", || {
+        assert!(!MAP.is_held());
+        let (recorded, line) = (MAP.lock(Mode::Exclusive, 0, None), line!());
+        assert!(recorded);
+        (lockdep::report::ThreadInfo::current().id, line)
+    });
     let found = reports_naming(&["life::held-at-exit"]);
     assert_eq!(found.len(), 1, "{found:#?}");
     let r = &found[0];
@@ -223,15 +203,10 @@ fn thread_exiting_with_a_lockmap_held_reports_locks_held_at_exit() {
 fn thread_exiting_with_several_locks_lists_them_in_order() {
     static M1: LockMap = LockMap::new("life::exit-1");
     static M2: LockMap = LockMap::new("life::exit-2");
-    thread::Builder::new()
-        .name("leaky-two".into())
-        .spawn(|| {
-            M1.lock(Mode::Exclusive, 0, None);
-            M2.lock(Mode::Read, 0, None);
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    run_named("leaky-two", || {
+        M1.lock(Mode::Exclusive, 0, None);
+        M2.lock(Mode::Read, 0, None);
+    });
     let found = reports_naming(&["life::exit-1", "life::exit-2"]);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].kind, ReportKind::LocksHeldAtExit);
@@ -293,4 +268,33 @@ fn nest_lock_held_is_fine() {
     assert!(ITEM.lock(Mode::Exclusive, 0, Some(&NEST)));
     ITEM.unlock();
     assert!(reports_naming(&["life::nest-ok", "life::nested-item-ok"]).is_empty());
+}
+
+// ===== each problem once =====
+
+/// The checker goes on validating after a report, and reports each problem
+/// (its kind and classes, `Report::fingerprint`) once per process
+/// (docs/ci.md): a repeated misuse, or the same one on another thread, adds
+/// no report.
+#[test]
+#[cfg_attr(lockdep_off, ignore = "needs checking")]
+fn the_same_problem_is_reported_once() {
+    static UNBALANCED: LockMap = LockMap::new("life::once-unbalanced");
+    static LEAKED: LockMap = LockMap::new("life::once-leaked");
+    for _ in 0..3 {
+        UNBALANCED.unlock();
+    }
+    for name in ["once-leaky-1", "once-leaky-2"] {
+        run_named(name, || LEAKED.lock(Mode::Exclusive, 0, None));
+    }
+    let found = reports_naming(&["life::once-unbalanced"]);
+    let kinds: Vec<ReportKind> = found.iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, [ReportKind::BadUnlockBalance], "{found:#?}");
+    let found = reports_naming(&["life::once-leaked"]);
+    let kinds: Vec<ReportKind> = found.iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, [ReportKind::LocksHeldAtExit], "{found:#?}");
+    assert_eq!(
+        found[0].thread.name, "once-leaky-1",
+        "the first one is kept"
+    );
 }

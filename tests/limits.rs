@@ -4,8 +4,8 @@
 //! Anything that changes process-wide state (limits, the report policy,
 //! checking switched off, stderr) runs in a child process: this test binary
 //! re-executed on one `#[ignore]`d `child_*` test with the environment under
-//! test (see `common::run_child_test`). The children do nothing unless
-//! `LOCKDEP_TEST_CHILD` is set. Misuse that only touches the calling thread
+//! test (`common::ChildTest`). The children do nothing unless
+//! `common::is_child()`. Misuse that only touches the calling thread
 //! (a freed or leaked lock, a panic through guards) runs in-process with its
 //! own classes.
 //!
@@ -24,35 +24,23 @@
 
 mod common;
 
-use std::io::Read;
 use std::mem;
 use std::panic;
-use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::child::ChildOutput;
+use common::{ChildTest, is_child, run_named};
 use lockdep::{LockClass, Mutex, ReportKind};
 
 const CHILD_TIMEOUT: Duration = Duration::from_secs(60);
 
-fn is_child() -> bool {
-    std::env::var_os("LOCKDEP_TEST_CHILD").is_some()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Runs child test `name` with `env`; fails the test if it hangs.
-fn child(name: &str, env: &[(&str, &str)]) -> (Output, String, String) {
-    let out = common::run_child_test(name, env, CHILD_TIMEOUT)
-        .unwrap_or_else(|| panic!("child {name} hung (killed after {CHILD_TIMEOUT:?})"));
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert!(
-        stdout.contains(&format!("test {name} ...")),
-        "child did not run {name}:\n{stdout}\n{stderr}"
-    );
+/// Runs child test `name` with `env`; fails the test if it hangs or did not
+/// run.
+fn child(name: &str, env: &[(&str, &str)]) -> (ChildOutput, String, String) {
+    let out = ChildTest::new(name).envs(env).timeout(CHILD_TIMEOUT).run();
+    let (stdout, stderr) = (out.stdout.clone(), out.stderr.clone());
     (out, stdout, stderr)
 }
 
@@ -237,16 +225,11 @@ fn a_lock_dropped_while_held_is_held_lock_freed_and_leaves_the_stack() {
 fn a_guard_leaked_with_mem_forget_is_reported_when_the_thread_exits() {
     static LEAKED: LockClass = LockClass::new("limits::leaked");
     static LOCK: Mutex<u32> = Mutex::with_class(0, &LEAKED);
-    thread::Builder::new()
-        .name("leaker".into())
-        .spawn(|| {
-            let mut g = LOCK.lock();
-            *g += 1;
-            mem::forget(g);
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    run_named("leaker", || {
+        let mut g = LOCK.lock();
+        *g += 1;
+        mem::forget(g);
+    });
     let found = common::reports_naming(&["limits::leaked"]);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].kind, ReportKind::LocksHeldAtExit);
@@ -432,55 +415,6 @@ enum Stderr {
     BrokenPipe,
 }
 
-fn child_with_stderr(name: &str, env: &[(&str, &str)], stderr: Stderr) -> Option<Output> {
-    let mut cmd = Command::new(std::env::current_exe().expect("current_exe"));
-    cmd.args([
-        name,
-        "--exact",
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ]);
-    for (var, _) in std::env::vars_os() {
-        if var.to_string_lossy().starts_with("LOCKDEP") {
-            cmd.env_remove(var);
-        }
-    }
-    cmd.env("LOCKDEP_TEST_CHILD", "1");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.stdout(Stdio::piped());
-    cmd.stderr(match stderr {
-        Stderr::Null => Stdio::null(),
-        Stderr::BrokenPipe => Stdio::piped(),
-    });
-    let mut child = cmd.spawn().expect("run child test binary");
-    drop(child.stderr.take()); // BrokenPipe: nobody reads
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stdout.read_to_end(&mut buf);
-        buf
-    });
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return Some(Output {
-                status,
-                stdout: reader.join().unwrap(),
-                stderr: Vec::new(),
-            });
-        }
-        if start.elapsed() > CHILD_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// An ABBA (a report printed to stderr), then the program goes on.
 #[test]
 #[ignore = "child process entry point, run by the stderr tests"]
@@ -518,9 +452,17 @@ fn child_report_without_stderr() {
 }
 
 fn assert_report_recorded(stderr: Stderr, env: &[(&str, &str)]) {
-    let out = child_with_stderr("child_report_without_stderr", env, stderr)
+    let child = ChildTest::new("child_report_without_stderr")
+        .envs(env)
+        .timeout(CHILD_TIMEOUT);
+    let child = match stderr {
+        Stderr::Null => child.stderr_null(),
+        Stderr::BrokenPipe => child.stderr_closed(),
+    };
+    let out = child
+        .try_run()
         .unwrap_or_else(|| panic!("child hung with stderr {stderr:?} {env:?}"));
-    let stdout = text(&out.stdout);
+    let stdout = &out.stdout;
     assert!(
         out.status.success(),
         "stderr {stderr:?} {env:?}: {:?}\n{stdout}",

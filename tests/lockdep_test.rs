@@ -5,25 +5,19 @@
 //! `check_*` tests re-run this binary as a child with `--ignored` and look at
 //! libtest's verdict for each fixture.
 
-use std::process::Command;
+mod common;
+
 use std::sync::Barrier;
 
+use common::{ChildTest, is_child};
 use lockdep::{LockClass, Mutex};
 
-/// Runs `fixtures` of this binary in one child process with `threads` test threads.
+/// Runs `fixtures` of this binary in one child process with `threads` test
+/// threads, libtest capturing their output (so a failure's message is in its
+/// `---- name stdout ----` section); returns (stdout, stderr).
 fn run_fixtures(fixtures: &[&str], threads: usize) -> (String, String) {
-    let mut cmd = Command::new(std::env::current_exe().expect("current_exe"));
-    cmd.args(fixtures)
-        .args(["--exact", "--ignored"])
-        .arg(format!("--test-threads={threads}"))
-        .env("LOCKDEP_FIXTURES", "1")
-        .env_remove("LOCKDEP_ON_REPORT")
-        .env_remove("LOCKDEP");
-    let out = cmd.output().expect("run the test binary");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = ChildTest::all(fixtures).threads(threads).captured().run();
+    (out.stdout, out.stderr)
 }
 
 /// libtest's verdict line for `name`: `ok`, `FAILED` or `ignored`.
@@ -54,14 +48,10 @@ fn abba(a: &'static LockClass, b: &'static LockClass) {
 static BOTH_RUNNING: Barrier = Barrier::new(2);
 static REPORTED: Barrier = Barrier::new(2);
 
-fn in_fixture_run() -> bool {
-    std::env::var_os("LOCKDEP_FIXTURES").is_some()
-}
-
 #[lockdep::test]
 #[ignore = "fixture: run by check_* tests"]
 fn fixture_abba_on_test_thread() {
-    if !in_fixture_run() {
+    if !is_child() {
         return;
     }
     static A: LockClass = LockClass::new("fixture::A");
@@ -74,7 +64,7 @@ fn fixture_abba_on_test_thread() {
 #[lockdep::test]
 #[ignore = "fixture: run by check_* tests"]
 fn fixture_clean_in_parallel() {
-    if !in_fixture_run() {
+    if !is_child() {
         return;
     }
     static C: LockClass = LockClass::new("fixture::C");
@@ -215,6 +205,12 @@ fn a_clean_lockdep_test_passes() {
         let _gk = k.lock();
         let _gl = l.lock();
     }
+    // The test passes because its order was checked and found clean, not
+    // because nothing was checked: the order K -> L is in the graph.
+    if cfg!(not(lockdep_off)) {
+        assert!(lockdep::graph().has_edge("clean::K", "clean::L"));
+    }
+    assert!(common::reports_naming(&["clean::K", "clean::L"]).is_empty());
 }
 
 #[test]

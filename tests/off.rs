@@ -256,18 +256,34 @@ fn lock_map_events_and_guards_compile_and_do_not_block() {
     static FS_RECLAIM: LockMap = LockMap::new("fs_reclaim");
     FS_RECLAIM.might_acquire();
     FS_RECLAIM.might_acquire_read();
+    // Checked, an event is recorded and the map is held until it is
+    // released; compiled out, nothing is recorded and nothing is held.
+    let checked = cfg!(not(lockdep_off));
     {
         let _r = FS_RECLAIM.acquire();
+        assert_eq!(FS_RECLAIM.is_held(), checked);
         let _n = FS_RECLAIM.acquire_nested(1);
         let _rd = FS_RECLAIM.acquire_read();
         let _rr = FS_RECLAIM.acquire_read_recursive();
     }
+    assert!(!FS_RECLAIM.is_held(), "every guard released its event");
     let recorded = FS_RECLAIM.lock(Mode::Read, 0, None);
+    assert_eq!(recorded, checked);
+    assert_eq!(FS_RECLAIM.is_held(), checked);
     FS_RECLAIM.release_if(recorded);
+    assert!(!FS_RECLAIM.is_held());
     let recorded = FS_RECLAIM.lock_try(Mode::Exclusive, 0);
+    assert_eq!(recorded, checked);
     FS_RECLAIM.release_if(recorded);
+    assert!(!FS_RECLAIM.is_held());
     let m = Mutex::new(0);
-    let _g = m.lock_map().acquire();
+    {
+        let _g = m.lock_map().acquire();
+        assert_eq!(m.lock_map().is_held(), checked);
+        // A pseudo-acquisition of the map does not lock the mutex.
+        assert!(!m.is_locked());
+    }
+    assert!(!m.lock_map().is_held());
 }
 
 #[test]

@@ -14,6 +14,8 @@
 // (`--cfg lockdep_off`) there is nothing to assert.
 #![cfg(not(lockdep_off))]
 
+mod common;
+
 mod oracle {
     pub mod generate;
     pub mod model;
@@ -93,7 +95,7 @@ fn same(p: &Program, o: &Option<Verdict>, r: &Option<Real>) -> bool {
 fn compare(p: &Program) -> Cmp {
     let o = model::judge(p);
     let r = {
-        let _serial = real::serial();
+        let _serial = common::serial();
         real::run(p)
     };
     if same(p, &o, &r) {

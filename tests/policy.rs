@@ -2,36 +2,22 @@
 //! `LOCKDEP=0`, and their programmatic counterparts.
 //!
 //! The policy is process-wide and read once, so each case re-runs this test
-//! binary as a child process (`current_exe() --exact <child> --ignored`) with
-//! the environment under test. The `child_*` tests are the children's entry
-//! points: they are `#[ignore]`d and do nothing unless `LOCKDEP_TEST_CHILD`
-//! is set (`tests/common`).
+//! binary as a child process (`common::ChildTest`) with the environment under
+//! test. The `child_*` tests are the children's entry points: they are
+//! `#[ignore]`d and do nothing unless `common::is_child()`.
 
 mod common;
 
-use std::process::Output;
-use std::time::Duration;
-
-use common::is_child;
+use common::child::ChildOutput;
+use common::{ChildTest, is_child};
 use lockdep::{LockClass, Mutex, OnReport, ReportKind};
 
 const TITLE: &str = "WARNING: possible circular locking dependency detected";
 
-/// Runs the ignored test `name` of this binary in a child process with `env`.
-fn run_child(name: &str, env: &[(&str, &str)]) -> Output {
-    let out = common::run_child_test(name, env, Duration::from_secs(120))
-        .unwrap_or_else(|| panic!("child {name} hung"));
-    // The child must really have run the named test.
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains(&format!("test {name} ...")) || stdout.contains("CHILD-START"),
-        "child did not run {name}:\n{stdout}"
-    );
-    out
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// Runs the ignored test `name` of this binary in a child process with
+/// `env`; it must really have run the named test.
+fn run_child(name: &str, env: &[(&str, &str)]) -> ChildOutput {
+    ChildTest::new(name).envs(env).run()
 }
 
 /// ABBA on this thread; prints progress markers on stdout.
@@ -119,7 +105,7 @@ fn child_quiet() {
 #[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn panic_policy_fails_the_program_at_the_report() {
     let out = run_child("child_abba", &[("LOCKDEP_ON_REPORT", "panic")]);
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(!out.status.success(), "child must fail\n{stdout}\n{stderr}");
     assert!(
         stderr.contains("possible circular locking dependency detected"),
@@ -138,7 +124,7 @@ fn panic_policy_fails_the_program_at_the_report() {
 #[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn warn_policy_prints_and_continues() {
     let out = run_child("child_abba", &[("LOCKDEP_ON_REPORT", "warn")]);
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(out.status.success(), "child must pass\n{stdout}\n{stderr}");
     assert_eq!(stderr.matches(TITLE).count(), 1, "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -154,7 +140,7 @@ fn warn_policy_prints_and_continues() {
 #[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn default_policy_is_warn() {
     let out = run_child("child_abba", &[]);
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert_eq!(stderr.matches(TITLE).count(), 1, "{stderr}");
     assert!(stdout.contains("CHILD-REPORTS=1"), "{stdout}");
@@ -166,7 +152,7 @@ fn lockdep_0_disables_checking() {
         "child_abba",
         &[("LOCKDEP", "0"), ("LOCKDEP_ON_REPORT", "panic")],
     );
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(
         !stderr.contains("WARNING:"),
@@ -183,7 +169,7 @@ fn lockdep_0_disables_checking() {
 fn abort_policy_aborts_the_process() {
     use std::os::unix::process::ExitStatusExt;
     let out = run_child("child_abba", &[("LOCKDEP_ON_REPORT", "abort")]);
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert_eq!(
         out.status.signal(),
         Some(6),
@@ -201,7 +187,7 @@ fn abort_policy_aborts_the_process() {
 #[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn unknown_policy_value_warns_and_keeps_the_default() {
     let out = run_child("child_abba", &[("LOCKDEP_ON_REPORT", "explode")]);
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(
         stderr.contains("lockdep: ignoring LOCKDEP_ON_REPORT=\"explode\""),
@@ -214,7 +200,7 @@ fn unknown_policy_value_warns_and_keeps_the_default() {
 #[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn set_on_report_panic_makes_the_report_a_catchable_panic() {
     let out = run_child("child_programmatic_panic", &[]);
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("CHILD-CAUGHT"), "{stdout}");
     assert!(!stdout.contains("CHILD-AFTER-ABBA"), "{stdout}");
@@ -226,7 +212,7 @@ fn set_enabled_false_disables_checking() {
         "child_programmatic_disable",
         &[("LOCKDEP_ON_REPORT", "panic")],
     );
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(!stderr.contains("WARNING:"), "{stderr}");
     assert!(stdout.contains("CHILD-REPORTS=0"), "{stdout}");
@@ -236,7 +222,7 @@ fn set_enabled_false_disables_checking() {
 #[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn quiet_records_reports_without_printing() {
     let out = run_child("child_quiet", &[]);
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(!stderr.contains("WARNING:"), "{stderr}");
     assert!(stdout.contains("CHILD-REPORTS=1"), "{stdout}");
@@ -268,7 +254,7 @@ fn warn_policy_reports_locks_held_at_thread_exit() {
         "child_exit_with_lock_held",
         &[("LOCKDEP_ON_REPORT", "warn")],
     );
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stderr.contains("WARNING: leaky/"), "{stderr}");
     assert!(stderr.contains(" still has locks held!"), "{stderr}");
@@ -288,7 +274,7 @@ fn panic_policy_at_thread_exit_does_not_abort_the_process() {
         "child_exit_with_lock_held",
         &[("LOCKDEP_ON_REPORT", "panic")],
     );
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(stderr.contains(" still has locks held!"), "{stderr}");
     assert!(!stderr.contains("fatal runtime error"), "{stderr}");
     #[cfg(unix)]
@@ -324,7 +310,7 @@ fn child_reset() {
 #[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn reset_forgets_graph_and_reports() {
     let out = run_child("child_reset", &[]);
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("CHILD-RESET-OK"), "{stdout}");
     assert_eq!(stderr.matches(TITLE).count(), 2, "{stderr}");
@@ -334,7 +320,7 @@ fn reset_forgets_graph_and_reports() {
 #[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn backtrace_off_says_so_in_the_splat() {
     let out = run_child("child_abba", &[("LOCKDEP_BACKTRACE", "0")]);
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(
         stderr.contains("\nstack backtrace:\n (stack capture off: LOCKDEP_BACKTRACE=0)\n"),
@@ -348,7 +334,7 @@ fn backtrace_off_says_so_in_the_splat() {
 #[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn backtrace_on_shows_user_frames() {
     let out = run_child("child_abba", &[]);
-    let stderr = text(&out.stderr);
+    let stderr = &out.stderr;
     assert!(out.status.success(), "{stderr}");
     assert!(
         stderr.contains("\nstack backtrace:\n policy::abba ("),

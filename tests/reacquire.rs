@@ -145,19 +145,12 @@ fn raising_the_chain_limit_after_first_use_never_hangs() {
     // (as the capacity message recommends) let the table fill, and the next
     // lookup probed for ever inside `lock()`. The child starts with a tiny
     // limit, raises it, then validates thousands of chains.
-    let out = run_child_test(
-        "child_raises_the_chain_limit",
-        &[("LOCKDEP_MAX_CHAINS", "16")],
-        std::time::Duration::from_secs(120),
-    )
-    .expect("the child hung: a chain-cache probe loop did not terminate");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("chains cached: 2484"), "{stdout}");
+    let out = ChildTest::new("child_raises_the_chain_limit")
+        .env("LOCKDEP_MAX_CHAINS", "16")
+        .try_run()
+        .expect("the child hung: a chain-cache probe loop did not terminate");
+    assert!(out.status.success(), "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("chains cached: 2484"), "{}", out.stdout);
 }
 
 #[test]

@@ -16,6 +16,7 @@ mod common;
 #[path = "support/locked_alloc.rs"]
 mod locked_alloc;
 
+use common::ChildTest;
 use lockdep::{LockClass, Mutex, ReportKind};
 use locked_alloc::{ALLOC_LOCK, Locked};
 
@@ -24,19 +25,13 @@ static GLOBAL: Locked = Locked { armed: || true };
 
 #[test]
 fn the_first_lock_event_inside_the_allocator_does_not_deadlock() {
-    let out = common::run_child_test(
-        "child_reports_through_a_locked_allocator",
-        &[("LOCKDEP_ON_REPORT", "warn"), ("LOCKDEP_BACKTRACE", "1")],
-        std::time::Duration::from_secs(60),
-    )
-    .expect("the child deadlocked while the checker read its configuration");
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"));
+    let out = ChildTest::new("child_reports_through_a_locked_allocator")
+        .envs(&[("LOCKDEP_ON_REPORT", "warn"), ("LOCKDEP_BACKTRACE", "1")])
+        .timeout(std::time::Duration::from_secs(60))
+        .try_run()
+        .expect("the child deadlocked while the checker read its configuration");
+    assert!(out.status.success(), "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("1 passed"), "{}", out.stdout);
 }
 
 #[test]

@@ -77,7 +77,17 @@ fn reader_behind_waiting_writer(lock: &dyn Rw) -> (bool, bool) {
             lock.read_once();
             c_done_tx.send(()).unwrap();
         });
-        let c_before_b = c_done.recv_timeout(Duration::from_millis(200)).is_ok();
+        // A lock that let C's `try_read` in lets its `read` in too: wait for
+        // it (the long timeout only guards against a hang, so a loaded
+        // machine cannot turn "C got in" into "C waited"). One that refused
+        // it cannot let C in before A goes, so a short look shows that C
+        // still waits.
+        let look = if try_ok {
+            Duration::from_secs(10)
+        } else {
+            Duration::from_millis(200)
+        };
+        let c_before_b = c_done.recv_timeout(look).is_ok();
         // Let A go: B writes, then C (if it was blocked) reads.
         release_a.send(()).unwrap();
         b_done.recv().unwrap();

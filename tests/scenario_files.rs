@@ -3,16 +3,15 @@
 //! each mistake is a `ParseError` with the 1-based line and a message naming
 //! the problem, never a silently skipped case.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex as StdMutex, MutexGuard as StdMutexGuard};
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::serial;
 use lockdep::scenario::{self, OpKind, ParseError, Verdict};
 
-/// `run_case` resets the global checker state: one case at a time.
-fn serial() -> StdMutexGuard<'static, ()> {
-    static LOCK: StdMutex<()> = StdMutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
+// `run_case` resets the global checker state: one case at a time, under
+// `common::serial()`.
 
 fn scenario_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios")
@@ -77,6 +76,16 @@ fn every_scenario_file_passes() {
     );
 }
 
+/// The kinds of the operations of `case` on the VMSEQ count, but releases.
+fn vmseq_op_kinds(case: &scenario::Case) -> Vec<OpKind> {
+    case.lines
+        .iter()
+        .flat_map(|l| &l.ops)
+        .filter(|o| o.object.class == "VMSEQ" && o.kind != OpKind::U)
+        .map(|o| o.kind)
+        .collect()
+}
+
 #[test]
 fn spf_file_has_the_kernel_model_cases_with_their_verdicts_and_marks() {
     let cases = parse_file(&scenario_dir().join("spf.lds"));
@@ -97,26 +106,15 @@ fn spf_file_has_the_kernel_model_cases_with_their_verdicts_and_marks() {
         (OpKind::R, "IMMAP")
     );
     // Bare counts: the writers are W.
-    assert!(
-        kernel
-            .lines
-            .iter()
-            .flat_map(|l| &l.ops)
-            .filter(|o| o.object.class == "VMSEQ" && o.kind != OpKind::U)
-            .all(|o| o.kind == OpKind::W)
-    );
+    let vmseq_ops = vmseq_op_kinds(kernel);
+    assert!(!vmseq_ops.is_empty());
+    assert!(vmseq_ops.iter().all(|k| *k == OpKind::W), "{vmseq_ops:?}");
 
     let retry_free = get("spf_retry_free");
     assert_eq!(retry_free.expect, Verdict::Ok);
     assert_eq!(retry_free.expect_at(), None);
     // Serialized counts: the writers are T, and nothing reads VMSEQ.
-    let vmseq_ops: Vec<OpKind> = retry_free
-        .lines
-        .iter()
-        .flat_map(|l| &l.ops)
-        .filter(|o| o.object.class == "VMSEQ" && o.kind != OpKind::U)
-        .map(|o| o.kind)
-        .collect();
+    let vmseq_ops = vmseq_op_kinds(retry_free);
     assert!(!vmseq_ops.is_empty());
     assert!(vmseq_ops.iter().all(|k| *k == OpKind::T), "{vmseq_ops:?}");
 
@@ -133,6 +131,22 @@ fn spf_file_has_the_kernel_model_cases_with_their_verdicts_and_marks() {
     assert_eq!(spinning.lines[..3], retry_free.lines[..3]);
 
     assert!(cases.len() >= 6, "plus own seqcount cases: {}", cases.len());
+}
+
+/// The kernel's own locking self-test matrix (`lib/locking-selftest.c`) is
+/// whole: its 90 cases (run by [`every_scenario_file_passes`]), which
+/// between them expect every verdict.
+#[test]
+fn kernel_selftest_matrix_has_its_90_cases_and_every_verdict() {
+    let cases = parse_file(&scenario_dir().join("kernel-selftests.lds"));
+    assert_eq!(cases.len(), 90, "the matrix has 90 cases");
+    for v in Verdict::ALL {
+        assert!(
+            cases.iter().any(|c| c.expect == v),
+            "no case expects {}",
+            v.as_str()
+        );
+    }
 }
 
 #[test]

@@ -12,26 +12,19 @@
 //! the tests of this file run one at a time (`serial()`).
 
 mod common;
-use common::run_named;
+// They reset the global graph and look at every report: each holds
+// `serial_reset()` for its whole body (a fresh graph and report list).
+use common::serial_reset as serial;
+use common::{CheckingOff, run_named};
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::mpsc;
-use std::sync::{Arc, Barrier, Mutex as StdMutex, MutexGuard as StdMutexGuard};
+use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use lockdep::{LockClass, LockMap, Mutex, Report, ReportKind, RwLock, SeqCount};
-
-/// Serializes the tests of this file (they reset the global graph and look
-/// at every report) and gives each one a fresh graph and report list.
-fn serial() -> StdMutexGuard<'static, ()> {
-    static LOCK: StdMutex<()> = StdMutex::new(());
-    let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    lockdep::set_on_report(lockdep::OnReport::Warn);
-    lockdep::reset();
-    guard
-}
 
 fn kinds(reports: &[Report]) -> Vec<ReportKind> {
     reports.iter().map(|r| r.kind).collect()
@@ -753,22 +746,6 @@ fn spinning_reader_inside_its_own_write_section_is_reported_before_it_spins() {
 }
 
 // ===== checking switched off =====
-
-/// Switches checking off until dropped (also when the test fails).
-struct CheckingOff;
-
-impl CheckingOff {
-    fn new() -> CheckingOff {
-        lockdep::set_enabled(false);
-        CheckingOff
-    }
-}
-
-impl Drop for CheckingOff {
-    fn drop(&mut self) {
-        lockdep::set_enabled(true);
-    }
-}
 
 #[test]
 fn serialized_writer_without_lock_is_not_reported_while_checking_is_off() {

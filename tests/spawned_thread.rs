@@ -1,17 +1,13 @@
 //! Reports raised on spawned threads: they carry that thread's name and id,
 //! and are visible from every thread through `lockdep::reports()`.
 
+mod common;
+
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use lockdep::{LockClass, Mutex, Report, ReportKind};
-
-fn reports_naming(names: &[&str]) -> Vec<Report> {
-    lockdep::reports()
-        .into_iter()
-        .filter(|r| r.classes().iter().any(|c| names.contains(c)))
-        .collect()
-}
+use common::{reports_naming, run_named};
+use lockdep::{LockClass, Mutex, ReportKind};
 
 /// The calling thread's number as reports print it (lockdep's own counter).
 fn thread_id_number() -> u64 {
@@ -23,26 +19,21 @@ fn thread_id_number() -> u64 {
 fn report_on_a_named_spawned_thread_names_that_thread() {
     static A: LockClass = LockClass::new("spawned::A");
     static B: LockClass = LockClass::new("spawned::B");
-    let worker_id = thread::Builder::new()
-        .name("worker-7".into())
-        .spawn(|| {
-            let a = Mutex::with_class((), &A);
-            let b = Mutex::with_class((), &B);
-            {
-                let _ga = a.lock();
-                let _gb = b.lock();
-            }
-            {
-                let _gb = b.lock();
-                let _ga = a.lock();
-            }
-            // Visible on the reporting thread itself, right away.
-            assert_eq!(reports_naming(&["spawned::A"]).len(), 1);
-            thread_id_number()
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    let worker_id = run_named("worker-7", || {
+        let a = Mutex::with_class((), &A);
+        let b = Mutex::with_class((), &B);
+        {
+            let _ga = a.lock();
+            let _gb = b.lock();
+        }
+        {
+            let _gb = b.lock();
+            let _ga = a.lock();
+        }
+        // Visible on the reporting thread itself, right away.
+        assert_eq!(reports_naming(&["spawned::A"]).len(), 1);
+        thread_id_number()
+    });
 
     let found = reports_naming(&["spawned::A", "spawned::B"]);
     assert_eq!(found.len(), 1, "{found:#?}");
@@ -91,12 +82,7 @@ fn chain_entries_name_the_threads_that_recorded_each_edge() {
     type Three = (Mutex<()>, Mutex<()>, Mutex<()>);
     let run = |name: &str, f: fn(&Three)| {
         let l = locks.clone();
-        thread::Builder::new()
-            .name(name.into())
-            .spawn(move || f(&l))
-            .unwrap()
-            .join()
-            .unwrap();
+        run_named(name, move || f(&l));
     };
     run("edge-ab", |(a, b, _)| {
         let _x = a.lock();

@@ -12,6 +12,7 @@
 
 mod common;
 use common::run_named;
+use common::serial_reset as serial;
 
 #[path = "../examples/spf.rs"]
 #[allow(dead_code)]
@@ -19,8 +20,8 @@ mod spf;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Mutex as StdMutex, MutexGuard as StdMutexGuard, OnceLock};
 
 use lockdep::{LockClass, LockMap, Mode, ReportKind, RwLock, SeqCount};
 
@@ -266,15 +267,9 @@ static I_MMAP_RWSEM: LockClass = LockClass::new("&mapping->i_mmap_rwsem");
 static VM_SEQUENCE: LockClass = LockClass::new("&vma->vm_sequence");
 static FS_RECLAIM: LockMap = LockMap::new("fs_reclaim");
 
-/// The in-process models share classes (one class per kernel name, so none
-/// prints as `name#2`) and reset the graph: one at a time.
-fn serial() -> StdMutexGuard<'static, ()> {
-    static LOCK: StdMutex<()> = StdMutex::new(());
-    let g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    lockdep::set_on_report(lockdep::OnReport::Warn);
-    lockdep::reset();
-    g
-}
+// The in-process models share classes (one class per kernel name, so none
+// prints as `name#2`) and reset the graph: one at a time, each under
+// `common::serial_reset()`.
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Model {

@@ -1,24 +1,26 @@
 //! Golden-structure tests of the text splats against the kernel layout
 //! (kernel-lockdep.md §6). Each splat is normalised (instance numbers, thread
-//! ids, pid, columns, stack frames) and compared line by line; line numbers of
-//! lock sites are checked exactly.
+//! ids, pid, columns, stack frames) and compared with its golden file,
+//! `tests/golden/<name>.txt`; line numbers of lock sites are checked exactly.
+//!
+//! After an intended change of the splat text, re-bless the golden files with
+//! `LOCKDEP_BLESS=1 cargo test --test splat_golden` and review
+//! `git diff tests/golden/` (docs/testing.md).
 
 // Compiled out, a lock has no `Drop` of its own: these tests drop locks on
 // purpose (and are ignored in that build).
 #![cfg_attr(lockdep_off, allow(clippy::drop_non_drop))]
 
-use std::thread;
+mod common;
 
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
+use common::run_named;
 use lockdep::{LockClass, LockMap, Mutex, Report, ReportKind, RwLock};
 
 /// Runs `f` on a thread called `name` and returns the one report naming `class`.
 fn report_on(name: &str, class: &str, f: impl FnOnce() + Send + 'static) -> Report {
-    thread::Builder::new()
-        .name(name.into())
-        .spawn(f)
-        .unwrap()
-        .join()
-        .unwrap();
+    run_named(name, f);
     let found: Vec<Report> = lockdep::reports()
         .into_iter()
         .filter(|r| r.classes().contains(&class) || r.held.iter().any(|l| l.class.name == class))
@@ -177,8 +179,40 @@ fn check_frames(frames: &[String], user_fn: &str) {
     );
 }
 
-fn f() -> &'static str {
-    file!()
+/// Normalises `splat` ([`normalise`]) and compares it with
+/// `tests/golden/<golden>.txt` (`common::golden`; re-bless with
+/// `LOCKDEP_BLESS=1 cargo test --test splat_golden`). In the golden file a
+/// lock site of this file is `tests/splat_golden.rs:<NAME>:<col>`, NAME being
+/// one of `lines`, so that the file does not change when this one moves and
+/// line numbers are still checked exactly: every site of this file in the
+/// splat must be on one of the named lines. Returns the stack frames per
+/// section, as [`normalise`] does.
+fn assert_golden_splat(
+    golden: &str,
+    splat: &str,
+    threads: &[&str],
+    lines: &[(&str, u32)],
+) -> Vec<Vec<String>> {
+    let (mut norm, frames) = normalise(splat, threads);
+    let file = file!();
+    for (i, (name, line)) in lines.iter().enumerate() {
+        assert!(
+            lines[..i].iter().all(|(_, other)| other != line),
+            "the named lines must differ: {lines:?}"
+        );
+        norm = norm.replace(&format!("{file}:{line}:"), &format!("{file}:<{name}>:"));
+    }
+    let unnamed = format!("{file}:");
+    let stray = norm
+        .match_indices(&unnamed)
+        .map(|(at, _)| &norm[at + unnamed.len()..])
+        .find(|rest| rest.starts_with(|c: char| c.is_ascii_digit()));
+    assert!(
+        stray.is_none(),
+        "a site of this file on none of the lines {lines:?}:\n{splat}"
+    );
+    common::golden::check(golden, &norm);
+    frames
 }
 
 // ===== possible circular locking dependency detected =====
@@ -202,12 +236,7 @@ fn circular_two_classes_exact_layout() {
         let (_ga, l2) = (a.lock(), line!());
         LINES.lock().unwrap().extend([l1, l2]);
     }
-    thread::Builder::new()
-        .name("golden2-t1".into())
-        .spawn(first)
-        .unwrap()
-        .join()
-        .unwrap();
+    run_named("golden2-t1", first);
     let r = report_on("golden2-t2", "golden2::A", second);
     assert_eq!(r.kind, ReportKind::CircularDependency);
     let lines = LINES.lock().unwrap().clone();
@@ -219,52 +248,12 @@ fn circular_two_classes_exact_layout() {
         "WARNING: possible circular locking dependency detected",
         54,
     );
-    let (norm, frames) = normalise(&splat, &["golden2-t1", "golden2-t2"]);
-    let file = f();
-    let expected = format!(
-        "
-======================================================
-WARNING: possible circular locking dependency detected
-<ident>
-------------------------------------------------------
-golden2-t2/<tid> is trying to acquire lock:
-<inst> (golden2::A), at: {file}:{acq_a}:<col>
-
-but task is already holding lock:
-<inst> (golden2::B), at: {file}:{held_b}:<col>
-
-which lock already depends on the new lock.
-
-
-the existing dependency chain (in reverse order) is:
-
--> #1 (golden2::B):
-       {file}:{edge_b}:<col> [golden2-t1/<tid>]
-
--> #0 (golden2::A):
-       {file}:{acq_a}:<col> [golden2-t2/<tid>]
-
-other info that might help us debug this:
-
- Possible unsafe locking scenario:
-
-       CPU0                    CPU1
-       ----                    ----
-  lock(golden2::B);
-                               lock(golden2::A);
-                               lock(golden2::B);
-  lock(golden2::A);
-
- *** DEADLOCK ***
-
-1 lock held by golden2-t2/<tid>:
- #0: <inst> (golden2::B), at: {file}:{held_b}:<col>
-
-stack backtrace:
-<frames>
-"
+    let frames = assert_golden_splat(
+        "circular-two-classes",
+        &splat,
+        &["golden2-t1", "golden2-t2"],
+        &[("edge_b", edge_b), ("held_b", held_b), ("acq_a", acq_a)],
     );
-    assert_eq!(norm, expected, "\n--- got ---\n{splat}");
     assert_eq!(frames.len(), 3, "two chain entries and the backtrace");
     check_frames(
         &frames[0],
@@ -315,12 +304,7 @@ fn circular_three_classes_layout() {
         LINES.lock().unwrap().extend([l1, l2]);
     }
     for (name, f) in [("golden3-ab", ab as fn()), ("golden3-bc", bc)] {
-        thread::Builder::new()
-            .name(name.into())
-            .spawn(f)
-            .unwrap()
-            .join()
-            .unwrap();
+        run_named(name, f);
     }
     let r = report_on("golden3-ca", "golden3::A", ca);
     assert_eq!(r.kind, ReportKind::CircularDependency);
@@ -332,58 +316,17 @@ fn circular_three_classes_layout() {
         "WARNING: possible circular locking dependency detected",
         54,
     );
-    let (norm, frames) = normalise(&splat, &["golden3-ab", "golden3-bc", "golden3-ca"]);
-    let file = f();
-    let expected = format!(
-        "
-======================================================
-WARNING: possible circular locking dependency detected
-<ident>
-------------------------------------------------------
-golden3-ca/<tid> is trying to acquire lock:
-<inst> (golden3::A), at: {file}:{acq_a}:<col>
-
-but task is already holding lock:
-<inst> (golden3::C), at: {file}:{held_c}:<col>
-
-which lock already depends on the new lock.
-
-
-the existing dependency chain (in reverse order) is:
-
--> #2 (golden3::C):
-       {file}:{edge_c}:<col> [golden3-bc/<tid>]
-
--> #1 (golden3::B):
-       {file}:{edge_b}:<col> [golden3-ab/<tid>]
-
--> #0 (golden3::A):
-       {file}:{acq_a}:<col> [golden3-ca/<tid>]
-
-other info that might help us debug this:
-
-Chain exists of:
-  golden3::A --> golden3::B --> golden3::C
-
- Possible unsafe locking scenario:
-
-       CPU0                    CPU1
-       ----                    ----
-  lock(golden3::C);
-                               lock(golden3::B);
-                               lock(golden3::C);
-  lock(golden3::A);
-
- *** DEADLOCK ***
-
-1 lock held by golden3-ca/<tid>:
- #0: <inst> (golden3::C), at: {file}:{held_c}:<col>
-
-stack backtrace:
-<frames>
-"
+    let frames = assert_golden_splat(
+        "circular-three-classes",
+        &splat,
+        &["golden3-ab", "golden3-bc", "golden3-ca"],
+        &[
+            ("edge_b", edge_b),
+            ("edge_c", edge_c),
+            ("held_c", held_c),
+            ("acq_a", acq_a),
+        ],
     );
-    assert_eq!(norm, expected, "\n--- got ---\n{splat}");
     assert_eq!(frames.len(), 4);
     check_frames(
         &frames[0],
@@ -410,15 +353,10 @@ fn circular_with_reader_held_scenario_table() {
     static Y: LockClass = LockClass::new("goldenr::Y");
     static X_LOCK: RwLock<()> = RwLock::with_class((), &X);
     static Y_LOCK: Mutex<()> = Mutex::with_class((), &Y);
-    thread::Builder::new()
-        .name("goldenr-t0".into())
-        .spawn(|| {
-            let _y = Y_LOCK.lock();
-            let _x = X_LOCK.write();
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    run_named("goldenr-t0", || {
+        let _y = Y_LOCK.lock();
+        let _x = X_LOCK.write();
+    });
     let r = report_on("goldenr-t1", "goldenr::X", || {
         let _x = X_LOCK.read();
         let _y = Y_LOCK.lock();
@@ -445,15 +383,10 @@ fn circular_with_reader_held_marks_the_reader() {
     static Y: LockClass = LockClass::new("goldenr2::Y");
     static X_LOCK: RwLock<()> = RwLock::with_class((), &X);
     static Y_LOCK: Mutex<()> = Mutex::with_class((), &Y);
-    thread::Builder::new()
-        .name("goldenr2-t0".into())
-        .spawn(|| {
-            let _x = X_LOCK.write();
-            let _y = Y_LOCK.lock();
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    run_named("goldenr2-t0", || {
+        let _x = X_LOCK.write();
+        let _y = Y_LOCK.lock();
+    });
     // Held Y (writer), acquiring X as a non-recursive reader.
     let r = report_on("goldenr2-t1", "goldenr2::X", || {
         let _y = Y_LOCK.lock();
@@ -492,47 +425,12 @@ fn recursive_locking_exact_layout() {
     let l = LINES.lock().unwrap().clone();
     let splat = r.splat();
     check_rules(&splat, "WARNING: possible recursive locking detected", 44);
-    let (norm, frames) = normalise(&splat, &["goldenrec-t"]);
-    let file = f();
-    let expected = format!(
-        "
-============================================
-WARNING: possible recursive locking detected
-<ident>
---------------------------------------------
-goldenrec-t/<tid> is trying to acquire lock:
-<inst> (goldenrec::R), at: {file}:{}:<col>
-
-but task is already holding lock:
-<inst> (goldenrec::R), at: {file}:{}:<col>
-
-other info that might help us debug this:
- Possible unsafe locking scenario:
-
-       CPU0
-       ----
-  lock(goldenrec::R);
-  lock(goldenrec::R);
-
- *** DEADLOCK ***
-
- May be due to missing lock nesting notation
-
- The two locks are different objects of one class (goldenrec::R).
- If they are different locks, give each its own class: #[lockdep::classes]
- on their struct, Mutex::with_class(.., lockdep::class!(\"..\")) or set_class().
- If they are one kind of lock taken in a fixed order, take the inner one
- with lock_nested(1). See docs/migrating.md.
-
-1 lock held by goldenrec-t/<tid>:
- #0: <inst> (goldenrec::R), at: {file}:{}:<col>
-
-stack backtrace:
-<frames>
-",
-        l[1], l[0], l[0]
+    let frames = assert_golden_splat(
+        "recursive-locking",
+        &splat,
+        &["goldenrec-t"],
+        &[("first", l[0]), ("second", l[1])],
     );
-    assert_eq!(norm, expected, "\n--- got ---\n{splat}");
     assert_eq!(frames.len(), 1);
     check_frames(
         &frames[0],
@@ -587,28 +485,12 @@ fn bad_unlock_exact_layout() {
     let l = LINES.lock().unwrap().clone();
     let splat = r.splat();
     check_rules(&splat, "WARNING: bad unlock balance detected!", 37);
-    let (norm, frames) = normalise(&splat, &["goldenunl-t"]);
-    let file = f();
-    let expected = format!(
-        "
-=====================================
-WARNING: bad unlock balance detected!
-<ident>
--------------------------------------
-goldenunl-t/<tid> is trying to release lock (goldenunl::U) at:
-{file}:{}:<col>
-but there are no more locks to release!
-
-other info that might help us debug this:
-1 lock held by goldenunl-t/<tid>:
- #0: <inst> (goldenunl::held), at: {file}:{}:<col>
-
-stack backtrace:
-<frames>
-",
-        l[1], l[0]
+    let frames = assert_golden_splat(
+        "bad-unlock",
+        &splat,
+        &["goldenunl-t"],
+        &[("held", l[0]), ("unlock", l[1])],
     );
-    assert_eq!(norm, expected, "\n--- got ---\n{splat}");
     check_frames(
         &frames[0],
         "splat_golden::bad_unlock_exact_layout::unbalanced",
@@ -619,13 +501,17 @@ stack backtrace:
 #[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn bad_unlock_with_nothing_held_says_no_locks_held() {
     static U: LockMap = LockMap::new("goldenunl0::U");
-    let r = report_on("goldenunl0-t", "goldenunl0::U", || U.unlock());
-    let (norm, _) = normalise(&r.splat(), &["goldenunl0-t"]);
-    assert!(
-        norm.contains(
-            "but there are no more locks to release!\n\nother info that might help us debug this:\nno locks held by goldenunl0-t/<tid>.\n\nstack backtrace:\n"
-        ),
-        "{norm}"
+    static LINE: AtomicU32 = AtomicU32::new(0);
+    let r = report_on("goldenunl0-t", "goldenunl0::U", || {
+        let ((), l) = (U.unlock(), line!());
+        LINE.store(l, Relaxed);
+    });
+    assert_eq!(r.kind, ReportKind::BadUnlockBalance);
+    assert_golden_splat(
+        "bad-unlock-nothing-held",
+        &r.splat(),
+        &["goldenunl0-t"],
+        &[("unlock", LINE.load(Relaxed))],
     );
 }
 
@@ -657,26 +543,12 @@ fn held_lock_freed_exact_layout() {
         )),
         "{splat}"
     );
-    let (norm, frames) = normalise(&splat, &["goldenfree-t"]);
-    let file = f();
-    let expected = format!(
-        "
-=========================
-WARNING: held lock freed!
-<ident>
--------------------------
-goldenfree-t/<tid> is freeing memory <inst>-<inst>, with a lock still held there!
-<inst> (goldenfree::F), at: {file}:{}:<col>
-2 locks held by goldenfree-t/<tid>:
- #0: <inst> (goldenfree::outer), at: {file}:{}:<col>
- #1: <inst> (goldenfree::F), at: {file}:{}:<col>
-
-stack backtrace:
-<frames>
-",
-        l[1], l[0], l[1]
+    let frames = assert_golden_splat(
+        "held-lock-freed",
+        &splat,
+        &["goldenfree-t"],
+        &[("outer", l[0]), ("freed", l[1])],
     );
-    assert_eq!(norm, expected, "\n--- got ---\n{splat}");
     check_frames(
         &frames[0],
         "splat_golden::held_lock_freed_exact_layout::free_held",
@@ -687,15 +559,10 @@ stack backtrace:
 
 fn exit_report(thread_name: &'static str, class: &'static str) -> (Report, u32) {
     let map: &'static LockMap = Box::leak(Box::new(LockMap::new(class)));
-    let line = thread::Builder::new()
-        .name(thread_name.into())
-        .spawn(move || {
-            let (_, l) = (map.lock(lockdep::Mode::Exclusive, 0, None), line!());
-            l
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    let line = run_named(thread_name, move || {
+        let (_, l) = (map.lock(lockdep::Mode::Exclusive, 0, None), line!());
+        l
+    });
     let found: Vec<Report> = lockdep::reports()
         .into_iter()
         .filter(|r| r.held.iter().any(|h| h.class.name == class))
@@ -704,6 +571,8 @@ fn exit_report(thread_name: &'static str, class: &'static str) -> (Report, u32) 
     (found.into_iter().next().unwrap(), line)
 }
 
+/// The whole report, ending like the others with `\nstack backtrace:\n` and a
+/// dump (kernel-lockdep.md §6.7).
 #[test]
 #[cfg_attr(lockdep_off, ignore = "needs checking")]
 fn locks_held_at_exit_layout() {
@@ -716,29 +585,12 @@ fn locks_held_at_exit_layout() {
         r.thread.id
     );
     check_rules(&splat, &title, 36);
-    let (norm, _) = normalise(&splat, &["goldenexit-t"]);
-    let file = f();
-    let expected_head = format!(
-        "
-====================================
-WARNING: goldenexit-t/<tid> still has locks held!
-<ident>
-------------------------------------
-1 lock held by goldenexit-t/<tid>:
- #0: <inst> (goldenexit::M), at: {file}:{line}:<col>
-"
+    assert_golden_splat(
+        "locks-held-at-exit",
+        &splat,
+        &["goldenexit-t"],
+        &[("lock", line)],
     );
-    assert!(norm.starts_with(&expected_head), "\n--- got ---\n{splat}");
-}
-
-/// kernel-lockdep.md §6.7: the exit report ends with `\nstack backtrace:\n`
-/// and a dump, like the others.
-#[test]
-#[cfg_attr(lockdep_off, ignore = "needs checking")]
-fn locks_held_at_exit_has_a_backtrace_section() {
-    let (r, _) = exit_report("goldenexit2-t", "goldenexit2::M");
-    let splat = r.splat();
-    assert!(splat.contains("\n\nstack backtrace:\n"), "{splat}");
 }
 
 // ===== Nested lock was not taken =====
@@ -748,30 +600,20 @@ fn locks_held_at_exit_has_a_backtrace_section() {
 fn nest_lock_not_held_layout() {
     static NEST: LockMap = LockMap::new("goldennest::nest");
     static ITEM: LockMap = LockMap::new("goldennest::item");
+    static LINE: AtomicU32 = AtomicU32::new(0);
     let r = report_on("goldennest-t", "goldennest::item", || {
-        ITEM.lock(lockdep::Mode::Exclusive, 0, Some(&NEST));
+        let (_, l) = (ITEM.lock(lockdep::Mode::Exclusive, 0, Some(&NEST)), line!());
+        LINE.store(l, Relaxed);
         ITEM.unlock();
     });
     assert_eq!(r.kind, ReportKind::NestLockNotHeld);
     let splat = r.splat();
     check_rules(&splat, "WARNING: Nested lock was not taken", 34);
-    let (norm, frames) = normalise(&splat, &["goldennest-t"]);
-    let lines: Vec<&str> = norm.split('\n').collect();
-    assert_eq!(lines[5], "goldennest-t/<tid> is trying to lock:");
-    assert!(
-        lines[6].starts_with("<inst> (goldennest::item), at: "),
-        "{}",
-        lines[6]
+    let frames = assert_golden_splat(
+        "nest-lock-not-held",
+        &splat,
+        &["goldennest-t"],
+        &[("lock", LINE.load(Relaxed))],
     );
-    assert_eq!(lines[7], "");
-    assert_eq!(lines[8], "but this task is not holding:");
-    assert!(lines[9].contains("goldennest::nest"), "{}", lines[9]);
-    assert!(
-        norm.contains(
-            "\nother info that might help us debug this:\nno locks held by goldennest-t/<tid>.\n"
-        ),
-        "{norm}"
-    );
-    assert!(norm.ends_with("\nstack backtrace:\n<frames>\n"), "{norm}");
-    assert!(!frames.is_empty());
+    check_frames(&frames[0], "splat_golden::nest_lock_not_held_layout");
 }

@@ -24,8 +24,10 @@
 
 mod common;
 
+use common::{ChildTest, Watchdog};
+
+use std::sync::Barrier;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -34,33 +36,9 @@ use lockdep::{
     RwLockWriteGuard,
 };
 
-/// Aborts the process (with a message) if the test is not finished within
-/// 60 s: a real deadlock must fail the run, not hang it.
-struct Watchdog(Arc<AtomicBool>);
-
-impl Watchdog {
-    fn start(test: &'static str) -> Watchdog {
-        let done = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&done);
-        thread::spawn(move || {
-            let start = Instant::now();
-            while !flag.load(Ordering::Relaxed) {
-                if start.elapsed() > Duration::from_secs(60) {
-                    eprintln!("stress: {test} still running after 60 s: deadlock or livelock");
-                    std::process::abort();
-                }
-                thread::sleep(Duration::from_millis(50));
-            }
-        });
-        Watchdog(done)
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-}
+/// The hang guard of each test here: a real deadlock must fail the run, not
+/// hang it.
+const HANG: Duration = Duration::from_secs(60);
 
 /// xorshift64*: deterministic per-thread randomness without a dependency.
 struct Rng(u64);
@@ -202,7 +180,7 @@ fn assert_counters(locks: &[Mutex<u64>; LOCKS], sum: &Tally) {
 
 #[test]
 fn random_consistent_orders_on_8_threads_report_nothing_and_count_exactly() {
-    let _dog = Watchdog::start("random_consistent_orders");
+    let _dog = Watchdog::start("stress: random_consistent_orders", HANG);
     static C: [LockClass; LOCKS] = classes!("stress::order::L");
     let locks: [Mutex<u64>; LOCKS] = std::array::from_fn(|i| Mutex::with_class(0, &C[i]));
     let t0 = Instant::now();
@@ -241,7 +219,7 @@ fn random_consistent_orders_on_8_threads_report_nothing_and_count_exactly() {
 
 #[test]
 fn inverted_pair_is_reported_exactly_once_and_nothing_deadlocks() {
-    let _dog = Watchdog::start("inverted_pair");
+    let _dog = Watchdog::start("stress: inverted_pair", HANG);
     static C: [LockClass; LOCKS] = classes!("stress::inv::L");
     // The inverted pair: adjacent in the order, so the only cycle the
     // inversion can close is A -> B -> A (no other order can ever report).
@@ -414,11 +392,11 @@ fn child_thread_churn() {
 
 #[test]
 fn thread_churn_keeps_memory_bounded() {
-    let _dog = Watchdog::start("thread_churn");
-    let out = common::run_child_test("child_thread_churn", &[], Duration::from_secs(50))
-        .expect("the churn child hung");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let _dog = Watchdog::start("stress: thread_churn", HANG);
+    let out = ChildTest::new("child_thread_churn")
+        .timeout(Duration::from_secs(50))
+        .run();
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("CHILD-OK"), "{stdout}\n{stderr}");
     assert!(!stderr.contains("WARNING"), "{stderr}");
@@ -432,7 +410,7 @@ fn thread_churn_keeps_memory_bounded() {
 
 #[test]
 fn rwlock_and_condvar_under_load_report_nothing() {
-    let _dog = Watchdog::start("rwlock_and_condvar");
+    let _dog = Watchdog::start("stress: rwlock_and_condvar", HANG);
     static TABLE: LockClass = LockClass::new("stress::mix::table");
     static QUEUE: LockClass = LockClass::new("stress::mix::queue");
     const PRODUCERS: u64 = 3;
@@ -648,11 +626,11 @@ fn child_chain_growth_race() {
 
 #[test]
 fn chain_cache_growth_under_load_loses_nothing() {
-    let _dog = Watchdog::start("chain_cache_growth");
-    let out = common::run_child_test("child_chain_growth_race", &[], Duration::from_secs(50))
-        .expect("the chain-growth child hung");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let _dog = Watchdog::start("stress: chain_cache_growth", HANG);
+    let out = ChildTest::new("child_chain_growth_race")
+        .timeout(Duration::from_secs(50))
+        .run();
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("CHILD-OK"), "{stdout}\n{stderr}");
     for line in stdout

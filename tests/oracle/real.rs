@@ -10,7 +10,7 @@
 //! checked: a report raised by it fails the run.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use lockdep::{LockClass, LockMap, Mode, ReportKind};
 
@@ -25,12 +25,6 @@ pub struct Real {
     pub at: Pos,
     /// `Report::classes()`: the printed node names (`B`, `B/1`).
     pub classes: Vec<String>,
-}
-
-/// The checker state is global: one program at a time in this process.
-pub fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// One class per name, made once (classes are never freed; `reset` empties
@@ -63,7 +57,8 @@ fn verdict_of(kind: ReportKind) -> String {
 type Objects = HashMap<Obj, Arc<LockMap>>;
 
 /// Runs `p` on a fresh checker; returns its first report (`None`: no report).
-/// Stops at the first report, like the kernel. Call under [`serial`].
+/// Stops at the first report, like the kernel. The checker state is global: call under `common::serial()`
+/// (one program at a time in this process).
 pub fn run(p: &Program) -> Option<Real> {
     static SETUP: std::sync::Once = std::sync::Once::new();
     SETUP.call_once(|| {
@@ -84,14 +79,7 @@ pub fn run(p: &Program) -> Option<Real> {
     let mut objects: Objects = HashMap::new();
     for (l, ops) in p.lines.iter().enumerate() {
         let name = format!("t{l}");
-        let found = std::thread::scope(|s| {
-            std::thread::Builder::new()
-                .name(name)
-                .spawn_scoped(s, || run_line(p, l, ops, &mut objects))
-                .expect("spawn a program line")
-                .join()
-                .expect("a program line panicked")
-        });
+        let found = crate::common::run_named(&name, || run_line(p, l, ops, &mut objects));
         if found.is_some() {
             return found;
         }

@@ -656,6 +656,7 @@ fn condvar_notify_all() {
                 while *state < 100 {
                     state = cvar.wait(state).unwrap();
                 }
+                *state
             })
         })
         .collect();
@@ -664,8 +665,9 @@ fn condvar_notify_all() {
     *state = 100;
     cvar.notify_all();
     drop(state);
+    // Every waiter was woken and saw the final state.
     for w in waiters {
-        w.join().unwrap();
+        assert_eq!(w.join().unwrap(), 100);
     }
 }
 
