@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-/// A thread as reports name it: `name/id`.
+/// A thread as reports name it: `name/id`, and, when it was running an
+/// async task, `task#17(name) on name/id` (docs/async.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadInfo {
     /// The thread's name, or `<unnamed>`.
@@ -15,6 +16,36 @@ pub struct ThreadInfo {
     /// The thread's number: unique within the process, never reused, in the
     /// order threads first used a lock (lockdep's own counter).
     pub id: u64,
+    /// The async task the thread was running (absent from dumps when none,
+    /// and in dumps written before tasks were named).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<TaskInfo>,
+}
+
+/// An async task as reports name it: `task#17(fetch)` (docs/async.md).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskInfo {
+    /// tokio's task id when the task is a tokio task, else lockdep's own
+    /// number for an instrumented future polled outside tokio (then
+    /// `tokio` is false).
+    pub id: u64,
+    /// Whether `id` is tokio's task id.
+    pub tokio: bool,
+    /// The name given with `lockdep::task::Builder::name` or
+    /// `Instrument::lockdep_named`, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl std::fmt::Display for TaskInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hash = if self.tokio { "#" } else { "#lockdep-" };
+        write!(f, "task{hash}{}", self.id)?;
+        match &self.name {
+            Some(name) => write!(f, "({name})"),
+            None => Ok(()),
+        }
+    }
 }
 
 impl ThreadInfo {
@@ -24,12 +55,16 @@ impl ThreadInfo {
         ThreadInfo {
             name: t.name().unwrap_or("<unnamed>").to_owned(),
             id: thread_id(),
+            task: None,
         }
     }
 }
 
 impl std::fmt::Display for ThreadInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(task) = &self.task {
+            write!(f, "{task} on ")?;
+        }
         write!(f, "{}/{}", self.name, self.id)
     }
 }

@@ -117,8 +117,15 @@ pub mod sync;
 #[cfg(any(lockdep_off, feature = "off"))]
 #[path = "off/sync/mod.rs"]
 pub mod sync;
+#[cfg(not(any(lockdep_off, feature = "off")))]
+pub mod task;
+#[cfg(any(lockdep_off, feature = "off"))]
+#[path = "off/task.rs"]
+pub mod task;
 pub mod testing;
 pub mod thread;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 mod trace;
 
 /// Support for lockdep's own macros and for the workspace crates

@@ -347,6 +347,7 @@ mod tests {
             thread: ThreadInfo {
                 name: "main".into(),
                 id: 1,
+                task: None,
             },
             process: p.clone(),
             count: 1,

@@ -22,6 +22,17 @@ use syn::{Error, ItemFn, LitStr, ReturnType};
 /// `lockdep::thread::spawn`, and any thread while it is the only
 /// `#[lockdep::test]` running). Other attributes (`#[should_panic]`,
 /// `#[ignore]`) and a `Result` return type are kept.
+///
+/// On an `async fn`, write the runtime's test attribute below it:
+///
+/// ```ignore
+/// #[lockdep::test]
+/// #[tokio::test(flavor = "multi_thread")]
+/// async fn two_tasks() { /* ... */ }
+/// ```
+///
+/// The body then runs as an instrumented task (`lockdep::task`), and the
+/// tasks it starts with `lockdep::task::spawn` work for the test too.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     if !args.is_empty() {
@@ -54,12 +65,8 @@ fn expand_test(item: ItemFn) -> syn::Result<proc_macro2::TokenStream> {
         sig,
         block,
     } = item;
-    if let Some(a) = sig.asyncness {
-        return Err(Error::new(
-            a.span(),
-            "#[lockdep::test] does not support `async fn`: call the async code from a \
-             synchronous test (e.g. through a runtime's `block_on`)",
-        ));
+    if sig.asyncness.is_some() {
+        return expand_async_test(attrs, vis, sig, block);
     }
     if !sig.inputs.is_empty() {
         return Err(Error::new(
@@ -95,6 +102,51 @@ fn expand_test(item: ItemFn) -> syn::Result<proc_macro2::TokenStream> {
             ));
             #[allow(clippy::redundant_closure_call)]
             let __lockdep_result = (move || -> #ret #block)();
+            __lockdep_scope.finish();
+            __lockdep_result
+        }
+    })
+}
+
+/// An `async fn` test: the runtime's test attribute written below
+/// (`#[tokio::test]`) makes it a test and runs it; the body runs as an
+/// instrumented task (`lockdep::task::Instrument`) inside the test's scope,
+/// so reports in it and in the tasks it spawns with `lockdep::task::spawn`
+/// fail this test.
+fn expand_async_test(
+    attrs: Vec<syn::Attribute>,
+    vis: syn::Visibility,
+    sig: syn::Signature,
+    block: Box<syn::Block>,
+) -> syn::Result<proc_macro2::TokenStream> {
+    let is_runtime_test = |a: &syn::Attribute| {
+        let segments = &a.path().segments;
+        segments.len() > 1 && segments.last().is_some_and(|s| s.ident == "test")
+    };
+    if !attrs.iter().any(is_runtime_test) {
+        return Err(Error::new(
+            sig.asyncness.span(),
+            "an `async fn` #[lockdep::test] needs a runtime's test attribute below it: \
+             `#[lockdep::test] #[tokio::test] async fn name() { ... }`",
+        ));
+    }
+    if !sig.inputs.is_empty() {
+        return Err(Error::new(
+            sig.inputs.span(),
+            "a #[lockdep::test] function takes no arguments",
+        ));
+    }
+    let name = &sig.ident;
+    Ok(quote! {
+        #(#attrs)*
+        #vis #sig {
+            let __lockdep_scope = ::lockdep::testing::TestScope::enter(::core::concat!(
+                ::core::module_path!(),
+                "::",
+                ::core::stringify!(#name)
+            ));
+            let __lockdep_result =
+                ::lockdep::task::Instrument::lockdep(async move #block).await;
             __lockdep_scope.finish();
             __lockdep_result
         }

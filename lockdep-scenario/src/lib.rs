@@ -86,6 +86,7 @@ pub fn verdict_of(kind: ReportKind) -> &'static str {
         ReportKind::CapacityReached => "capacity-reached",
         ReportKind::SeqcountWriterWithoutLock => "seqcount-unserialized-writer",
         ReportKind::ConcurrentSeqcountWriters => "seqcount-concurrent-writers",
+        ReportKind::BlockingLockHeldAcrossAwait => "held-across-await",
         // `ReportKind` is non-exhaustive: a kind added to the runtime reads
         // as this until it gets a spelling here (no scenario expects it).
         _ => "unknown-report",

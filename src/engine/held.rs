@@ -47,6 +47,22 @@ impl Flags {
     pub(crate) const TRYLOCK: Flags = Flags(1);
     /// A serialized seqcount writer: treated exactly like a held trylock.
     pub(crate) const SERIALIZED: Flags = Flags(2);
+    /// A lock whose waiters are async tasks (`lockdep::tokio`): not a
+    /// blocking lock, so holding it across `.await` is fine (`crate::task`).
+    #[cfg(feature = "tokio")]
+    pub(crate) const ASYNC: Flags = Flags(4);
+
+    /// These flags plus `other`'s.
+    #[cfg(feature = "tokio")]
+    pub(crate) const fn with(self, other: Flags) -> Flags {
+        Flags(self.0 | other.0)
+    }
+
+    /// Was the lock taken by an async task's await (`lockdep::tokio`)?
+    #[inline]
+    pub(crate) fn is_async(self) -> bool {
+        self.0 & 4 != 0
+    }
 
     #[inline(always)]
     pub(crate) fn bits(self) -> u8 {
@@ -139,7 +155,8 @@ pub(crate) struct Stack {
 }
 
 impl Stack {
-    const fn new() -> Stack {
+    /// An empty stack (a thread's, or an async task's: `crate::task`).
+    pub(crate) const fn new() -> Stack {
         Stack {
             buf: ptr::null_mut(),
             len: 0,
@@ -267,7 +284,10 @@ impl Stack {
         if self.life == Life::Off || self.len >= depth {
             return false;
         }
-        let mut slots: Vec<HeldLock> = Vec::with_capacity(depth);
+        // Grows geometrically up to the limit: an async task has a stack of
+        // its own (`crate::task`), and a program may have many thousands.
+        // (`max(8)` then `min(depth)`: the limit may be below 8.)
+        let mut slots: Vec<HeldLock> = Vec::with_capacity((self.cap * 2).max(8).min(depth));
         slots.extend_from_slice(self.locks());
         let old = std::mem::replace(&mut self.buf, slots.as_mut_ptr());
         let old_cap = std::mem::replace(&mut self.cap, slots.capacity());
@@ -330,6 +350,47 @@ pub(crate) fn with<R>(f: impl FnOnce(&mut Stack) -> R) -> Option<R> {
         // destructor), so the pointer is valid for the whole call.
         Some(f(unsafe { &mut *h.stack.get() }))
     })
+}
+
+thread_local! {
+    /// How many task stacks are swapped in on this thread (nested
+    /// instrumented futures): while non-zero, `HELD.stack` is not the
+    /// thread's own, so releases posted to the thread wait.
+    static SWAPPED: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Swaps this thread's held stack with `task` (an async task's, for the
+/// length of one poll: `crate::task`); [`swap_out`] swaps them back. Returns
+/// `false`, swapping nothing, inside the checker (a future polled by code the
+/// checker runs is untracked).
+pub(crate) fn swap_in(task: &mut Stack) -> bool {
+    HELD.with(|h| {
+        if h.busy.get() {
+            return false;
+        }
+        // SAFETY: as in `with`: `busy` is clear, so no borrow of the stack
+        // is live on this thread, and this one ends with the statement.
+        std::mem::swap(unsafe { &mut *h.stack.get() }, task);
+        SWAPPED.with(|n| n.set(n.get() + 1));
+        true
+    })
+}
+
+/// Undoes a successful [`swap_in`] (the task's stack goes back into `task`).
+pub(crate) fn swap_out(task: &mut Stack) {
+    HELD.with(|h| {
+        // SAFETY: as in `swap_in`; `busy` is clear again (every `Inside`
+        // taken during the poll was dropped, also when unwinding).
+        std::mem::swap(unsafe { &mut *h.stack.get() }, task);
+    });
+    SWAPPED.with(|n| n.set(n.get().saturating_sub(1)));
+}
+
+/// Is the stack in [`HELD`] the thread's own (no task stack swapped in)?
+#[inline]
+#[cfg(any(feature = "send_guard", feature = "tokio"))]
+pub(crate) fn own_stack_in() -> bool {
+    SWAPPED.with(Cell::get) == 0
 }
 
 /// Marks this thread as inside the checker for the life of the returned
@@ -400,14 +461,17 @@ impl ThreadState {
     }
 }
 
-/// This thread's name and id (captured on first use).
+/// This thread's name and id (captured on first use), and the async task it
+/// is running, if any (`crate::task`).
 pub(crate) fn thread() -> ThreadInfo {
-    STATE
+    let mut info = STATE
         .try_with(|s| match s.try_borrow_mut() {
             Ok(mut s) => s.info.get_or_insert_with(ThreadInfo::current).clone(),
             Err(_) => ThreadInfo::current(),
         })
-        .unwrap_or_else(|_| ThreadInfo::current())
+        .unwrap_or_else(|_| ThreadInfo::current());
+    info.task = crate::task::current_info();
+    info
 }
 
 impl Drop for ThreadState {
@@ -430,6 +494,7 @@ impl Drop for ThreadState {
             let thread = self.info.take().unwrap_or_else(|| ThreadInfo {
                 name: String::from("<exiting>"),
                 id: thread_id(),
+                task: None,
             });
             if let Some(check) = AT_EXIT.get() {
                 check(thread, held);
@@ -453,11 +518,12 @@ impl LockRef {
     }
 }
 
-/// Releases done on other threads (`send_guard`): a guard dropped on a
+/// Releases done on other threads (`send_guard`, and `tokio`, whose guards
+/// are `Send`): a guard dropped on a
 /// thread other than the one that took it posts `(owner, lock)` here, and the
 /// owner removes the entry before its next lock event. The check costs one
 /// atomic load while the mailbox is empty.
-#[cfg(feature = "send_guard")]
+#[cfg(any(feature = "send_guard", feature = "tokio"))]
 pub(crate) mod foreign {
     use std::sync::atomic::{AtomicUsize, Ordering};
 

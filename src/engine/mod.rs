@@ -50,11 +50,11 @@ use held::{HeldLock, Stack};
 /// Are releases from other threads waiting to be applied (`send_guard`)?
 #[inline(always)]
 fn foreign_pending() -> bool {
-    #[cfg(feature = "send_guard")]
+    #[cfg(any(feature = "send_guard", feature = "tokio"))]
     {
         held::foreign::pending()
     }
-    #[cfg(not(feature = "send_guard"))]
+    #[cfg(not(any(feature = "send_guard", feature = "tokio")))]
     {
         false
     }
@@ -294,6 +294,19 @@ fn reacquire_above(stack: &mut Stack, i: usize, new_mode: Option<Mode>) -> Vec<P
     reports
 }
 
+/// Removes this thread's (or the polled task's) topmost entry for `map`
+/// quietly, as if it had never been pushed: no report, the entries above
+/// refolded, not re-validated (an acquisition that did not happen after all:
+/// an async lock whose waiting future was dropped, a release posted to an
+/// async task, `crate::task`).
+pub(crate) fn forget_acquisition(instance: u64) {
+    let Some(inside) = held::enter() else { return };
+    let stack = inside.stack();
+    if let Some(i) = stack.find(instance) {
+        remove_quietly(stack, i);
+    }
+}
+
 /// Removes entry `i` without re-validating the entries above (their keys are
 /// refolded): for locks that vanish rather than being released.
 fn remove_quietly(stack: &mut Stack, i: usize) {
@@ -303,11 +316,12 @@ fn remove_quietly(stack: &mut Stack, i: usize) {
     }
 }
 
-/// Applies releases other threads posted for this one (`send_guard`).
+/// Applies releases other threads posted for this one (`send_guard`,
+/// `tokio`); they wait while an async task's stack is swapped in.
 #[inline]
 fn apply_foreign_releases(_stack: &mut Stack) {
-    #[cfg(feature = "send_guard")]
-    if held::foreign::pending() {
+    #[cfg(any(feature = "send_guard", feature = "tokio"))]
+    if held::foreign::pending() && held::own_stack_in() {
         for instance in held::foreign::take_mine() {
             if let Some(i) = _stack.find(instance) {
                 remove_quietly(_stack, i);
@@ -368,7 +382,7 @@ pub fn forget_held() {
 }
 
 /// Dispatches reports (never with the stack borrowed).
-fn dispatch(reports: Vec<Pending>) {
+pub(crate) fn dispatch(reports: Vec<Pending>) {
     if !reports.is_empty() {
         start();
         store::dispatch(reports);
@@ -400,7 +414,7 @@ fn start() {
 }
 
 /// A thread exited holding `held` (the held stack's thread-exit check).
-fn locks_held_at_exit(thread: report::ThreadInfo, held: Vec<HeldLock>) {
+pub(crate) fn locks_held_at_exit(thread: report::ThreadInfo, held: Vec<HeldLock>) {
     let mut r = Report::new(ReportKind::LocksHeldAtExit, thread);
     r.held = held.iter().map(LockRef::of).collect();
     dispatch(vec![r.into()]);

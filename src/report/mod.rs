@@ -25,7 +25,7 @@ use crate::mode::Mode;
 use crate::node::{self, Node};
 
 pub use crate::dep::DepType;
-pub use crate::identity::{ProcessInfo, ThreadInfo};
+pub use crate::identity::{ProcessInfo, TaskInfo, ThreadInfo};
 
 /// What kind of problem a report is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -55,6 +55,10 @@ pub enum ReportKind {
     /// `concurrent seqcount writers detected`: two threads inside write
     /// sections of one [`SeqCount`](crate::SeqCount) at once.
     ConcurrentSeqcountWriters,
+    /// `blocking lock held across await`: an instrumented async task's poll
+    /// returned `Pending` (the task awaits) while it holds a blocking (sync)
+    /// lock (docs/async.md). Reported once per class and acquisition site.
+    BlockingLockHeldAcrossAwait,
 }
 
 impl ReportKind {
@@ -70,6 +74,7 @@ impl ReportKind {
             ReportKind::CapacityReached => "lockdep capacity reached",
             ReportKind::SeqcountWriterWithoutLock => "seqcount writer without its serializing lock",
             ReportKind::ConcurrentSeqcountWriters => "concurrent seqcount writers detected",
+            ReportKind::BlockingLockHeldAcrossAwait => "blocking lock held across await",
         }
     }
 }
@@ -257,6 +262,14 @@ impl Report {
         {
             out.push('|');
             out.push_str(note.lines().next().unwrap_or(""));
+        }
+        // Once per (class, acquisition site): the site is part of the
+        // problem (docs/async.md).
+        if self.kind == ReportKind::BlockingLockHeldAcrossAwait
+            && let Some(l) = &self.acquiring
+        {
+            out.push('@');
+            out.push_str(&l.location);
         }
         out
     }

@@ -54,6 +54,7 @@ pub fn render(r: &Report) -> String {
             "but this task is not holding, for write, its serializing lock",
         ),
         ReportKind::ConcurrentSeqcountWriters => seqcount_concurrent(&mut out, r),
+        ReportKind::BlockingLockHeldAcrossAwait => held_across_await(&mut out, r),
         ReportKind::CapacityReached => {
             let _ = writeln!(out, "{}", r.note.as_deref().unwrap_or(""));
         }
@@ -222,6 +223,30 @@ fn seqcount_concurrent(out: &mut String, r: &Report) {
         r.thread,
         lock_line(l),
         r.note.as_deref().unwrap_or("another writer is inside one")
+    );
+    held_list(out, r);
+}
+
+/// The kernel has no such report; it follows `sleeping function called from
+/// invalid context`: who, what is held, where it waits.
+fn held_across_await(out: &mut String, r: &Report) {
+    let Some(l) = &r.acquiring else { return };
+    let _ = write!(
+        out,
+        "{} is awaiting (its poll returned Pending) while holding a blocking lock:
+{}
+
+         the task was polled at: {}
+
+         other info that might help us debug this:
+          Another task on this worker that takes ({}) blocks the thread forever.
+          Release the guard before .await, or use an async lock.
+
+",
+        r.thread,
+        lock_line(l),
+        r.location.as_deref().unwrap_or("?"),
+        l.class.name
     );
     held_list(out, r);
 }
