@@ -2,8 +2,8 @@
 //! thread and the process a lock event happened in.
 
 use std::cell::Cell;
-use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -131,4 +131,73 @@ pub(crate) fn thread_id() -> u64 {
         t.get()
     })
     .unwrap_or(u64::MAX)
+}
+
+// The async task a thread is running (set by `crate::task` for the length of
+// an instrumented poll): identity, so that the held stack, below the task
+// layer, can name it in reports.
+
+/// Who a task, as the checker identifies it, is: lockdep's number for it,
+/// tokio's id, its name.
+pub(crate) struct Ident {
+    pub(crate) key: u64,
+    pub(crate) tokio: Option<u64>,
+    pub(crate) name: Option<Arc<str>>,
+}
+
+thread_local! {
+    /// The instrumented task being polled on this thread (null: none). Points
+    /// at the polled `Instrumented`'s boxed `Ident`, which outlives the poll.
+    pub(crate) static CURRENT: Cell<*const Ident> = const { Cell::new(std::ptr::null()) };
+}
+
+/// The task the calling thread is running, as reports name it: the polled
+/// instrumented future, else (with the `tokio` feature) the tokio task.
+pub(crate) fn current_task() -> Option<TaskInfo> {
+    let p = CURRENT.try_with(Cell::get).unwrap_or(std::ptr::null());
+    if !p.is_null() {
+        // SAFETY: `CURRENT` is non-null only while `Enter` lives, and it
+        // points at the `Ident` its task owns for that whole time (the box
+        // is freed only after the task's last `Enter` ended).
+        let ident = unsafe { &*p };
+        return Some(TaskInfo {
+            id: ident.tokio.unwrap_or(ident.key),
+            tokio: ident.tokio.is_some(),
+            name: ident.name.as_deref().map(str::to_owned),
+        });
+    }
+    tokio_id().map(|id| TaskInfo {
+        id,
+        tokio: true,
+        name: None,
+    })
+}
+
+/// The running tokio task's id, if any.
+#[cfg(feature = "tokio")]
+#[inline]
+pub(crate) fn tokio_id() -> Option<u64> {
+    thread_local! {
+        /// The last id converted on this thread (a task runs many events
+        /// in a row): the conversion formats a string.
+        static LAST: Cell<Option<(tokio::task::Id, u64)>> = const { Cell::new(None) };
+    }
+    let id = tokio::task::try_id()?;
+    let last = LAST.try_with(Cell::get).ok().flatten();
+    match last {
+        Some((last, n)) if last == id => Some(n),
+        _ => {
+            // tokio's `Id` shows as its number; it has no stable numeric accessor.
+            let n = id.to_string().parse().ok()?;
+            let _ = LAST.try_with(|l| l.set(Some((id, n))));
+            Some(n)
+        }
+    }
+}
+
+/// The running tokio task's id, if any.
+#[cfg(not(feature = "tokio"))]
+#[inline]
+pub(crate) fn tokio_id() -> Option<u64> {
+    None
 }

@@ -29,75 +29,11 @@ use std::task::{Context, Poll};
 use parking_lot::Mutex as RawMutex;
 
 use crate::engine::held::{self, HeldLock, Stack};
-use crate::report::{LockRef, Report, ReportKind, TaskInfo};
-
-/// Who a task, as the checker identifies it, is: lockdep's number for it,
-/// tokio's id, its name.
-struct Ident {
-    key: u64,
-    tokio: Option<u64>,
-    name: Option<Arc<str>>,
-}
-
-thread_local! {
-    /// The instrumented task being polled on this thread (null: none). Points
-    /// at the polled `Instrumented`'s boxed `Ident`, which outlives the poll.
-    static CURRENT: Cell<*const Ident> = const { Cell::new(std::ptr::null()) };
-}
+use crate::identity::{CURRENT, Ident, tokio_id};
+use crate::report::{LockRef, Report, ReportKind};
 
 /// lockdep's numbers for instrumented tasks (never 0, never reused).
 static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
-
-/// The task the calling thread is running, as reports name it: the polled
-/// instrumented future, else (with the `tokio` feature) the tokio task.
-pub(crate) fn current_info() -> Option<TaskInfo> {
-    let p = CURRENT.try_with(Cell::get).unwrap_or(std::ptr::null());
-    if !p.is_null() {
-        // SAFETY: `CURRENT` is non-null only while `Enter` lives, and it
-        // points at the `Ident` its task owns for that whole time (the box
-        // is freed only after the task's last `Enter` ended).
-        let ident = unsafe { &*p };
-        return Some(TaskInfo {
-            id: ident.tokio.unwrap_or(ident.key),
-            tokio: ident.tokio.is_some(),
-            name: ident.name.as_deref().map(str::to_owned),
-        });
-    }
-    tokio_id().map(|id| TaskInfo {
-        id,
-        tokio: true,
-        name: None,
-    })
-}
-
-/// The running tokio task's id, if any.
-#[cfg(feature = "tokio")]
-#[inline]
-pub(crate) fn tokio_id() -> Option<u64> {
-    thread_local! {
-        /// The last id converted on this thread (a task runs many events
-        /// in a row): the conversion formats a string.
-        static LAST: Cell<Option<(tokio::task::Id, u64)>> = const { Cell::new(None) };
-    }
-    let id = tokio::task::try_id()?;
-    let last = LAST.try_with(Cell::get).ok().flatten();
-    match last {
-        Some((last, n)) if last == id => Some(n),
-        _ => {
-            // tokio's `Id` shows as its number; it has no stable numeric accessor.
-            let n = id.to_string().parse().ok()?;
-            let _ = LAST.try_with(|l| l.set(Some((id, n))));
-            Some(n)
-        }
-    }
-}
-
-/// The running tokio task's id, if any.
-#[cfg(not(feature = "tokio"))]
-#[inline]
-pub(crate) fn tokio_id() -> Option<u64> {
-    None
-}
 
 /// Whose held stack an acquisition went to, so its release finds it again
 /// wherever the guard is dropped.
@@ -121,7 +57,7 @@ pub(crate) fn current_owner() -> Owner {
     if p.is_null() {
         Owner::Thread(held::thread_id())
     } else {
-        // SAFETY: as in `current_info`.
+        // SAFETY: as in `current_task`.
         Owner::Task(unsafe { (*p).key })
     }
 }
@@ -217,7 +153,7 @@ fn with_tokio_stack<R>(id: u64, f: impl FnOnce(Owner) -> R) -> R {
 pub(crate) fn owner_in_place(owner: Owner) -> bool {
     let p = CURRENT.try_with(Cell::get).unwrap_or(std::ptr::null());
     match owner {
-        // SAFETY: as in `current_info`.
+        // SAFETY: as in `current_task`.
         Owner::Task(key) => !p.is_null() && unsafe { (*p).key } == key,
         Owner::Thread(id) => p.is_null() && held::own_stack_in() && held::thread_id() == id,
         Owner::Tokio(_) => false,

@@ -66,11 +66,7 @@ const LAYERS: &[(&str, &[&str])] = &[
 
 /// Upward imports (and imports that close a cycle within a layer) still
 /// present: (importing unit, imported unit, why). Only ever shrinks.
-const KNOWN_UPWARD: &[(&str, &str, &str)] = &[(
-    "engine::held",
-    "task",
-    "a thread's identity names the async task it is running (task::current_info), merged from engineer async's work at the last minute; belongs in the vocabulary layer",
-)];
+const KNOWN_UPWARD: &[(&str, &str, &str)] = &[];
 
 /// A module path's layer (index into [`LAYERS`]) and unit (the prefix that
 /// matched), or `None` if no layer lists it.

@@ -470,7 +470,7 @@ pub(crate) fn thread() -> ThreadInfo {
             Err(_) => ThreadInfo::current(),
         })
         .unwrap_or_else(|_| ThreadInfo::current());
-    info.task = crate::task::current_info();
+    info.task = crate::identity::current_task();
     info
 }
 

@@ -81,8 +81,3 @@ impl Builder {
         tokio::spawn(future)
     }
 }
-
-/// The engine (compiled in both builds, called by no lock here) names no task.
-pub(crate) fn current_info() -> Option<crate::report::TaskInfo> {
-    None
-}
