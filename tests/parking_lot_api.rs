@@ -341,3 +341,11 @@ fn default_site_in_a_crate_named_parking_lot_something() {
         "{name} should be built on line {line}"
     );
 }
+
+/// `Condvar::raw` is parking_lot's raw condvar (lock_api's `raw`), in both builds.
+#[test]
+fn condvar_raw_is_parking_lots() {
+    let c = lockdep::Condvar::new();
+    let raw: &parking_lot::RawCondvar = c.raw();
+    assert!(!lock_api::RawCondvar::notify_one(raw), "nobody waits");
+}

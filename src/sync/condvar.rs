@@ -36,6 +36,14 @@ impl Condvar {
         }
     }
 
+    /// The raw condition variable underneath (parking_lot's `RawCondvar`),
+    /// as `lock_api::Condvar::raw`. Waiting on it directly (through
+    /// `lock_api::RawCondvar`) bypasses the checker, like the locks' `raw`.
+    #[inline]
+    pub fn raw(&self) -> &parking_lot::RawCondvar {
+        self.inner.raw()
+    }
+
     /// Wakes one waiter; returns whether one was woken.
     pub fn notify_one(&self) -> bool {
         self.inner.notify_one()
