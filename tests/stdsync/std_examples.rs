@@ -554,6 +554,8 @@ fn condvar_wait_timeout() {
     // As long as the value inside the `Mutex<bool>` is `false`, we wait.
     loop {
         let result = cvar.wait_timeout(started, Duration::from_millis(10)).unwrap();
+        // (Not in std's example: the guard came back with the mutex locked.)
+        assert!(matches!(lock.try_lock(), Err(TryLockError::WouldBlock)));
         // 10 milliseconds have passed, or maybe the value changed!
         started = result.0;
         if *started {
@@ -625,6 +627,8 @@ fn condvar_wait_timeout_result_timed_out_docs() {
     loop {
         // Let's put a timeout on the condvar's wait.
         let result = cvar.wait_timeout(lock.lock().unwrap(), Duration::from_millis(10)).unwrap();
+        // (Not in std's example: the guard came back with the mutex locked.)
+        assert!(matches!(lock.try_lock(), Err(TryLockError::WouldBlock)));
         // 10 milliseconds have passed.
         if result.1.timed_out() {
             // timed out now and we can leave.
