@@ -37,6 +37,48 @@
 //! # }
 //! ```
 
+/// The lock-level traits both wrappers have, from one body: `SetClass`,
+/// `From` and `Default` (classed at the user's site, resolved at run time)
+/// and tokio's own `Debug` (`Mutex { data: .. }`, or `<locked>`). Expanded
+/// in `mutex.rs` and `rwlock.rs`, which import the names it uses.
+macro_rules! lock_traits {
+    ($lock:ident over $tk:ident) => {
+        impl<T: ?Sized> SetClass for $lock<T> {
+            #[track_caller]
+            fn set_class(&self, class: &'static LockClass) {
+                self.map.set_class(class)
+            }
+        }
+
+        impl<T> From<T> for $lock<T> {
+            #[track_caller]
+            fn from(value: T) -> $lock<T> {
+                $lock {
+                    map: LockMap::at_runtime_caller_for::<Self>(),
+                    inner: tk::$tk::new(value),
+                }
+            }
+        }
+
+        impl<T: Default> Default for $lock<T> {
+            #[track_caller]
+            fn default() -> $lock<T> {
+                $lock {
+                    map: LockMap::at_runtime_caller_for::<Self>(),
+                    inner: tk::$tk::new(T::default()),
+                }
+            }
+        }
+
+        impl<T: ?Sized + fmt::Debug> fmt::Debug for $lock<T> {
+            /// tokio's: `Mutex { data: .. }` (`RwLock { .. }`), or `<locked>`.
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.inner, f)
+            }
+        }
+    };
+}
+
 mod mutex;
 mod rwlock;
 

@@ -177,39 +177,7 @@ impl<T: ?Sized + 'static> Mutex<T> {
     }
 }
 
-impl<T: ?Sized> SetClass for Mutex<T> {
-    #[track_caller]
-    fn set_class(&self, class: &'static LockClass) {
-        self.map.set_class(class)
-    }
-}
-
-impl<T> From<T> for Mutex<T> {
-    #[track_caller]
-    fn from(t: T) -> Mutex<T> {
-        Mutex {
-            map: LockMap::at_runtime_caller_for::<Self>(),
-            inner: tk::Mutex::new(t),
-        }
-    }
-}
-
-impl<T: Default> Default for Mutex<T> {
-    #[track_caller]
-    fn default() -> Mutex<T> {
-        Mutex {
-            map: LockMap::at_runtime_caller_for::<Self>(),
-            inner: tk::Mutex::new(T::default()),
-        }
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
-    /// tokio's: `Mutex { data: .. }`, or `<locked>`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.inner, f)
-    }
-}
+lock_traits!(Mutex over Mutex);
 
 /// Deref, DerefMut, Debug and Display through `inner`, as tokio's guards.
 macro_rules! guard_traits {

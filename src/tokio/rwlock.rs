@@ -235,39 +235,7 @@ impl<T: ?Sized + 'static> RwLock<T> {
     }
 }
 
-impl<T: ?Sized> SetClass for RwLock<T> {
-    #[track_caller]
-    fn set_class(&self, class: &'static LockClass) {
-        self.map.set_class(class)
-    }
-}
-
-impl<T> From<T> for RwLock<T> {
-    #[track_caller]
-    fn from(value: T) -> RwLock<T> {
-        RwLock {
-            map: LockMap::at_runtime_caller_for::<Self>(),
-            inner: tk::RwLock::new(value),
-        }
-    }
-}
-
-impl<T: Default> Default for RwLock<T> {
-    #[track_caller]
-    fn default() -> RwLock<T> {
-        RwLock {
-            map: LockMap::at_runtime_caller_for::<Self>(),
-            inner: tk::RwLock::new(T::default()),
-        }
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
-    /// tokio's: `RwLock { data: .. }`, or `<locked>`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.inner, f)
-    }
-}
+lock_traits!(RwLock over RwLock);
 
 /// Generates one guard type: `$name` over tokio's `$tk` with its lifetime
 /// (`'a` borrowed, `'static` owned), the fields, `into_parts`, `Drop` and
