@@ -45,9 +45,10 @@ fn lockdep_four() -> [lockdep::Mutex<u64>; 4] {
 }
 
 /// Takes the four locks of `$locks` in order with `$lock` (an expression of
-/// `$m`, the lock) into locals, then drops the guards newest-first.
-macro_rules! four_lifo {
-    ($locks:expr, |$m:ident| $lock:expr) => {{
+/// `$m`, the lock) into locals, then drops the guards newest-first (`lifo`)
+/// or oldest-first (`fifo`).
+macro_rules! four {
+    ($order:ident, $locks:expr, |$m:ident| $lock:expr) => {{
         let l = $locks;
         let g0 = {
             let $m = &l[0];
@@ -66,39 +67,20 @@ macro_rules! four_lifo {
             $lock
         };
         black_box((&g0, &g1, &g2, &g3));
-        drop(g3);
-        drop(g2);
-        drop(g1);
-        drop(g0);
+        four!(@release $order g0 g1 g2 g3);
     }};
-}
-
-/// As [`four_lifo`], releasing oldest-first.
-macro_rules! four_fifo {
-    ($locks:expr, |$m:ident| $lock:expr) => {{
-        let l = $locks;
-        let g0 = {
-            let $m = &l[0];
-            $lock
-        };
-        let g1 = {
-            let $m = &l[1];
-            $lock
-        };
-        let g2 = {
-            let $m = &l[2];
-            $lock
-        };
-        let g3 = {
-            let $m = &l[3];
-            $lock
-        };
-        black_box((&g0, &g1, &g2, &g3));
-        drop(g0);
-        drop(g1);
-        drop(g2);
-        drop(g3);
-    }};
+    (@release lifo $a:ident $b:ident $c:ident $d:ident) => {
+        drop($d);
+        drop($c);
+        drop($b);
+        drop($a);
+    };
+    (@release fifo $a:ident $b:ident $c:ident $d:ident) => {
+        drop($a);
+        drop($b);
+        drop($c);
+        drop($d);
+    };
 }
 
 /// Starts deloxide's detector with its lock-order graph (once per process).
@@ -196,9 +178,9 @@ fn w2(c: &mut Criterion) {
             ($name:expr, $locks:expr, |$m:ident| $lock:expr) => {
                 g.bench_function($name, |b| {
                     if lifo {
-                        b.iter(|| four_lifo!(black_box(&$locks), |$m| $lock))
+                        b.iter(|| four!(lifo, black_box(&$locks), |$m| $lock))
                     } else {
-                        b.iter(|| four_fifo!(black_box(&$locks), |$m| $lock))
+                        b.iter(|| four!(fifo, black_box(&$locks), |$m| $lock))
                     }
                 });
             };
@@ -224,7 +206,7 @@ fn w3(c: &mut Criterion) {
                             let locks = $new;
                             move |k| {
                                 for _ in 0..k {
-                                    four_lifo!(black_box(&locks), |$m| $lock);
+                                    four!(lifo, black_box(&locks), |$m| $lock);
                                 }
                             }
                         })
