@@ -134,6 +134,19 @@ fn lockdep<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
     run
 }
 
+/// `lockdep check DUMPS FLAG BASELINE EXTRA…`, FLAG being `--baseline` or
+/// `--write-baseline`.
+fn check(dumps: &Path, flag: &str, baseline: &Path, extra: &[&str]) -> Run {
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        "check".as_ref(),
+        dumps.as_os_str(),
+        flag.as_ref(),
+        baseline.as_os_str(),
+    ];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    lockdep(&args)
+}
+
 /// The dumps of one run of `ingest` and one of `flush`, in a directory of
 /// their own (made once).
 fn ingest_flush() -> &'static PathBuf {
@@ -331,22 +344,12 @@ fn check_fails_on_new_reports_and_a_baseline_accepts_known_ones() {
     );
 
     // Record it, then it is known.
-    let run = lockdep(&[
-        "check".as_ref(),
-        ingest_flush().as_os_str(),
-        "--write-baseline".as_ref(),
-        base.as_os_str(),
-    ]);
+    let run = check(ingest_flush(), "--write-baseline", &base, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let b = Baseline::read(&base).expect("the baseline reads back");
     assert_eq!(b.reports.len(), 1);
     assert_eq!(b.reports[0].kind, "circular_dependency");
-    let run = lockdep(&[
-        "check".as_ref(),
-        ingest_flush().as_os_str(),
-        "--baseline".as_ref(),
-        base.as_os_str(),
-    ]);
+    let run = check(ingest_flush(), "--baseline", &base, &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         run.stdout,
@@ -355,12 +358,7 @@ fn check_fails_on_new_reports_and_a_baseline_accepts_known_ones() {
 
     // A new report (abba's) against that baseline: exit 1, naming it.
     let all = three_programs("check-all");
-    let run = lockdep(&[
-        "check".as_ref(),
-        all.as_os_str(),
-        "--baseline".as_ref(),
-        base.as_os_str(),
-    ]);
+    let run = check(&all, "--baseline", &base, &[]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(
         run.stdout.contains(
@@ -387,20 +385,10 @@ fn check_names_baseline_entries_no_longer_seen() {
     let base = dir.join("known.json");
     // The baseline knows abba's cycle and the ingest/flush one...
     let all = three_programs("stale-all");
-    let run = lockdep(&[
-        "check".as_ref(),
-        all.as_os_str(),
-        "--write-baseline".as_ref(),
-        base.as_os_str(),
-    ]);
+    let run = check(&all, "--write-baseline", &base, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // ...and today only ingest/flush ran: abba's entry is stale, not an error.
-    let run = lockdep(&[
-        "check".as_ref(),
-        ingest_flush().as_os_str(),
-        "--baseline".as_ref(),
-        base.as_os_str(),
-    ]);
+    let run = check(ingest_flush(), "--baseline", &base, &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         run.stdout,
@@ -408,14 +396,7 @@ fn check_names_baseline_entries_no_longer_seen() {
          circular_dependency &bank->ledger -> &bank->accounts\n\
          lockdep: 1 report(s), 0 new, 1 known (baseline)\n"
     );
-    let run = lockdep(&[
-        "check".as_ref(),
-        ingest_flush().as_os_str(),
-        "--baseline".as_ref(),
-        base.as_os_str(),
-        "--format".as_ref(),
-        "json".as_ref(),
-    ]);
+    let run = check(ingest_flush(), "--baseline", &base, &["--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
     assert_eq!(v["summary"]["stale"], 1);
     assert_eq!(v["stale"][0]["kind"], "circular_dependency");
@@ -427,12 +408,7 @@ fn baseline_matching_ignores_line_numbers_threads_and_pids() {
     let dir = scratch("check-moved");
     let base = dir.join("known.json");
     let (abba_dump, _) = abba();
-    let run = lockdep(&[
-        "check".as_ref(),
-        abba_dump.as_os_str(),
-        "--write-baseline".as_ref(),
-        base.as_os_str(),
-    ]);
+    let run = check(abba_dump, "--write-baseline", &base, &[]);
     assert_eq!(run.code, 0);
 
     // The same problem after an edit moved every acquisition, in another
@@ -445,24 +421,14 @@ fn baseline_matching_ignores_line_numbers_threads_and_pids() {
     assert_ne!(moved, text);
     let moved_path = dir.join("abba-moved.json");
     std::fs::write(&moved_path, moved).unwrap();
-    let run = lockdep(&[
-        "check".as_ref(),
-        moved_path.as_os_str(),
-        "--baseline".as_ref(),
-        base.as_os_str(),
-    ]);
+    let run = check(&moved_path, "--baseline", &base, &[]);
     assert_eq!(run.code, 0, "{}", run.stdout);
 
     // Another class in the cycle is another problem.
     let renamed = text.replace("&bank->ledger", "&bank->journal");
     let renamed_path = dir.join("abba-renamed.json");
     std::fs::write(&renamed_path, renamed).unwrap();
-    let run = lockdep(&[
-        "check".as_ref(),
-        renamed_path.as_os_str(),
-        "--baseline".as_ref(),
-        base.as_os_str(),
-    ]);
+    let run = check(&renamed_path, "--baseline", &base, &[]);
     assert_eq!(run.code, 1, "{}", run.stdout);
 }
 
@@ -472,21 +438,9 @@ fn check_json_lists_new_and_known() {
     let dir = scratch("check-json");
     let base = dir.join("known.json");
     let (abba_dump, _) = abba();
-    lockdep(&[
-        "check".as_ref(),
-        abba_dump.as_os_str(),
-        "--write-baseline".as_ref(),
-        base.as_os_str(),
-    ]);
+    check(abba_dump, "--write-baseline", &base, &[]);
     let all = three_programs("check-json-all");
-    let run = lockdep(&[
-        "check".as_ref(),
-        all.as_os_str(),
-        "--baseline".as_ref(),
-        base.as_os_str(),
-        "--format".as_ref(),
-        "json".as_ref(),
-    ]);
+    let run = check(&all, "--baseline", &base, &["--format", "json"]);
     assert_eq!(run.code, 1);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
     assert_eq!(v["summary"]["reports"], 2);
@@ -699,20 +653,8 @@ fn sarif_validates_against_the_schema_with_one_result_per_report() {
 
     // With a baseline: known reports are suppressed, and it still validates.
     let base = all.join("known.txt");
-    lockdep(&[
-        "check".as_ref(),
-        all.as_os_str(),
-        "--write-baseline".as_ref(),
-        base.as_os_str(),
-    ]);
-    let run = lockdep(&[
-        "check".as_ref(),
-        all.as_os_str(),
-        "--baseline".as_ref(),
-        base.as_os_str(),
-        "--format".as_ref(),
-        "sarif".as_ref(),
-    ]);
+    check(&all, "--write-baseline", &base, &[]);
+    let run = check(&all, "--baseline", &base, &["--format", "sarif"]);
     assert_eq!(run.code, 0);
     let log: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_valid_sarif(&log);
