@@ -17,32 +17,18 @@
 //! `cd lockdep-bench && cargo bench --bench compare`, then
 //! `cd lockdep-bench && cargo run --bin table` for the ratios (docs/performance.md).
 
+mod common;
+
 use std::hint::black_box;
 use std::mem::size_of;
 use std::time::Duration;
 
+use common::lockdep_four;
 use criterion::{BenchmarkId, Criterion, criterion_group};
-use lockdep::LockClass;
 use lockdep_bench::on_threads;
 
 type TmMutex<T> = tracing_mutex::stdsync::tracing::Mutex<T>;
 type TmRwLock<T> = tracing_mutex::stdsync::tracing::RwLock<T>;
-
-/// The four classes of w2/w3 (the same on every thread).
-static CLASS_A: LockClass = LockClass::new("bench-w2-a");
-static CLASS_B: LockClass = LockClass::new("bench-w2-b");
-static CLASS_C: LockClass = LockClass::new("bench-w2-c");
-static CLASS_D: LockClass = LockClass::new("bench-w2-d");
-
-/// Four lockdep mutexes of the four w2 classes.
-fn lockdep_four() -> [lockdep::Mutex<u64>; 4] {
-    [
-        lockdep::Mutex::with_class(0, &CLASS_A),
-        lockdep::Mutex::with_class(0, &CLASS_B),
-        lockdep::Mutex::with_class(0, &CLASS_C),
-        lockdep::Mutex::with_class(0, &CLASS_D),
-    ]
-}
 
 /// Takes the four locks of `$locks` in order with `$lock` (an expression of
 /// `$m`, the lock) into locals, then drops the guards newest-first (`lifo`)

@@ -12,25 +12,12 @@
 //! `cargo install iai-callgrind-runner --version 0.16.1`, then
 //! `cd lockdep-bench && cargo bench --features iai --bench instructions`.
 
+mod common;
+
 use std::hint::black_box;
 
+use common::lockdep_four;
 use iai_callgrind::{library_benchmark, library_benchmark_group, main};
-use lockdep::LockClass;
-
-static CLASS_A: LockClass = LockClass::new("iai-w2-a");
-static CLASS_B: LockClass = LockClass::new("iai-w2-b");
-static CLASS_C: LockClass = LockClass::new("iai-w2-c");
-static CLASS_D: LockClass = LockClass::new("iai-w2-d");
-
-/// Four lockdep mutexes of four classes.
-fn lockdep_four() -> [lockdep::Mutex<u64>; 4] {
-    [
-        lockdep::Mutex::with_class(0, &CLASS_A),
-        lockdep::Mutex::with_class(0, &CLASS_B),
-        lockdep::Mutex::with_class(0, &CLASS_C),
-        lockdep::Mutex::with_class(0, &CLASS_D),
-    ]
-}
 
 /// Takes the four locks in order into locals, then releases them newest-first
 /// (`lifo`) or oldest-first (`fifo`).
